@@ -1,0 +1,1 @@
+"""The HTTP service and command line: thin layers over `assistant` and `ingest`."""

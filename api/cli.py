@@ -1,0 +1,154 @@
+"""The `cluster-assistant` command: ingest, ask, serve.
+
+This is the outermost entry point, so it may import every package; it only wires them together.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.container import Container
+from assistant.embedder import enforce_offline
+from assistant.errors import AssistantError
+
+app = typer.Typer(
+    help="Cluster Policy Assistant: grounded answers over cluster-policy documents.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+
+def _container() -> Container:
+    container = Container()
+    if not container.settings.embedding.allow_download:
+        enforce_offline()
+    return container
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        Optional[list[Path]],  # noqa: UP045 - typer needs Optional here
+        typer.Argument(help="Files or folders (default: the starter corpus)."),
+    ] = None,
+    rebuild: Annotated[bool, typer.Option(help="Drop the store and index everything.")] = False,
+    strict: Annotated[bool, typer.Option(help="Exit non-zero if any file fails.")] = False,
+) -> None:
+    """Index documents into the store; unchanged files are skipped."""
+    from ingest.pipeline import Ingestor, Status
+
+    container = _container()
+    for path in paths or []:
+        if not path.exists():
+            console.print(f"[red]no such file or folder:[/red] {path}")
+            raise typer.Exit(2)
+    ingestor = Ingestor(container.settings, container.embedder, container.store)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("embedding chunks", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total or None)
+
+        try:
+            report = ingestor.run(paths or None, rebuild=rebuild, progress=on_progress)
+        except AssistantError as exc:
+            console.print(f"[red]ingest failed:[/red] {exc}")
+            raise typer.Exit(1) from exc
+
+    table = Table(title="Ingest report", show_lines=False)
+    for column in ("file", "status", "doc id", "chunks", "seconds", "reason"):
+        table.add_column(column, overflow="fold")
+    colours = {Status.FAILED: "red", Status.INDEXED: "green", Status.REMOVED: "yellow"}
+    for o in report.outcomes:
+        colour = colours.get(o.status, "white")
+        table.add_row(
+            o.path,
+            f"[{colour}]{o.status.value}[/{colour}]",
+            o.doc_id or "",
+            str(o.chunks),
+            f"{o.seconds:.2f}",
+            o.reason or "",
+        )
+    console.print(table)
+    console.print(
+        f"indexed {report.count(Status.INDEXED)}, unchanged {report.count(Status.UNCHANGED)}, "
+        f"removed {report.count(Status.REMOVED)}, duplicates {report.count(Status.DUPLICATE)}, "
+        f"failed {report.count(Status.FAILED)}; {report.chunks_embedded} chunks embedded, "
+        f"{container.store.count()} in the store; {report.seconds:.1f} s"
+    )
+    raise typer.Exit(report.exit_code(strict=strict))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in plain language.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    doc_type: Annotated[
+        Optional[str],  # noqa: UP045 - typer needs Optional here
+        typer.Option(help="Only documents of this type."),
+    ] = None,
+    top_k: Annotated[Optional[int], typer.Option(help="Passages to retrieve.")] = None,  # noqa: UP045
+) -> None:
+    """Answer a question from the indexed documents."""
+    container = _container()
+    filters = {"doc_type": doc_type} if doc_type else None
+    try:
+        answer = container.assistant.answer(question, filters=filters, top_k=top_k)
+    except AssistantError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(asdict(answer), ensure_ascii=False, indent=2) + "\n")
+        return
+    sys.stdout.write(answer.answer + "\n")
+    if answer.citations:
+        sys.stdout.write("\nSources:\n")
+        for c in answer.citations:
+            where = ", ".join(
+                part
+                for part in (c.section, f"page {c.page}" if c.page else None)
+                if part
+            )
+            sys.stdout.write(f"[{c.n}] {c.title}{' — ' + where if where else ''} ({c.source})\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Bind address.")] = None,  # noqa: UP045
+    port: Annotated[Optional[int], typer.Option(help="Port.")] = None,  # noqa: UP045
+) -> None:
+    """Run the HTTP API with uvicorn."""
+    import uvicorn
+
+    from api.app import create_app
+
+    container = _container()
+    container.embedder.warm_up()
+    settings = container.settings
+    uvicorn.run(
+        create_app(container),
+        host=host or settings.api.host,
+        port=port or settings.api.port,
+        log_level="info",
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,179 @@
+"""The offline, extractive answer composer.
+
+It answers only with sentences taken from the retrieved passages, so every sentence is supported
+by the passage it cites. Sentences (and list items, and table rows) are scored by their similarity
+to the question blended with their passage's score, chosen with maximal marginal relevance to avoid
+repeating one another, and put back in reading order. When the best evidence is too weak the
+composer declines instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.embedder import Embedder
+from assistant.settings import AnswerSettings
+from assistant.text import split_units
+from assistant.types import Answer, Citation, ScoredChunk
+
+REFUSAL = "The documents I have do not answer this question."
+SENTENCE_WEIGHT = 0.65
+SNIPPET_CHARS = 320
+_LIST_QUESTION = re.compile(
+    r"^\s*(which|what are|what were|list|name|give me|enumerate)\b|\b(services|members|list|"
+    r"criteria|objectives|sectors|bodies|events|drivers|stages|types|formats)\b",
+    re.IGNORECASE,
+)
+_END_PUNCT = re.compile(r"([.!?:;…]+)$")
+
+
+@dataclass(frozen=True)
+class _Unit:
+    text: str
+    hit: ScoredChunk
+    index: int
+    is_item: bool
+
+
+def _cite(text: str, n: int) -> str:
+    """Insert ``[n]`` before a sentence's final punctuation."""
+    match = _END_PUNCT.search(text)
+    if match:
+        return f"{text[: match.start()].rstrip()} [{n}]{match.group(1)}"
+    return f"{text} [{n}]"
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1].rstrip() + "…"
+
+
+def nearest_sections(hits: list[ScoredChunk], limit: int = 3) -> list[str]:
+    """Readable names of the closest sections, for a refusal message."""
+    names: list[str] = []
+    for hit in hits:
+        chunk = hit.chunk
+        name = f"“{chunk.section}” in {chunk.title}" if chunk.section else chunk.title
+        if name not in names:
+            names.append(name)
+        if len(names) == limit:
+            break
+    return names
+
+
+class ExtractiveComposer:
+    """Builds a cited answer out of retrieved passages, or declines."""
+
+    def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
+        self._embedder = embedder
+        self._settings = settings
+
+    def compose(self, question: str, question_vector: np.ndarray, hits: list[ScoredChunk]) -> Answer:
+        """An answer whose sentences all come from `hits`, each followed by its citation."""
+        units = self._units(hits)
+        if not units:
+            return self._refuse(hits, 0.0)
+        unit_vectors = self._embedder.embed([u.text for u in units])
+        sentence_sims = unit_vectors @ question_vector
+        chunk_scores = np.array([u.hit.score for u in units], dtype=np.float32)
+        scores = SENTENCE_WEIGHT * sentence_sims + (1 - SENTENCE_WEIGHT) * chunk_scores
+        best = int(np.argmax(scores))
+        evidence = float(scores[best])
+        if evidence < self._settings.refusal_threshold:
+            return self._refuse(hits, evidence)
+        chosen = self._select(units, unit_vectors, scores, question)
+        return self._render(units, chosen, evidence)
+
+    def _units(self, hits: list[ScoredChunk]) -> list[_Unit]:
+        seen: set[str] = set()
+        units: list[_Unit] = []
+        for hit in hits:
+            lines = hit.chunk.text.split("\n")
+            index = 0
+            for line in lines:
+                is_item = bool(re.match(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", line))
+                for unit in split_units(line):
+                    key = unit.lower()
+                    # A lead-in ("… the following three objectives:") says nothing alone.
+                    long_enough = is_item or len(unit.split()) >= 2
+                    if long_enough and key not in seen and not unit.endswith(":"):
+                        seen.add(key)
+                        units.append(_Unit(unit, hit, index, is_item))
+                    index += 1
+        return units
+
+    def _select(
+        self, units: list[_Unit], vectors: np.ndarray, scores: np.ndarray, question: str
+    ) -> list[int]:
+        order = list(np.argsort(-scores, kind="stable"))
+        best = order[0]
+        floor = float(scores[best]) * self._settings.relative_cutoff
+        if _LIST_QUESTION.search(question):
+            # A list question is answered by a list: the items of the best-scoring passage that
+            # holds one (three items or more), when it scores close to the best sentence.
+            items_by_chunk: dict[str, list[int]] = {}
+            for i, unit in enumerate(units):
+                if unit.is_item:
+                    items_by_chunk.setdefault(unit.hit.chunk.id, []).append(i)
+            for i in order:
+                items = items_by_chunk.get(units[i].hit.chunk.id, [])
+                if scores[i] < floor:
+                    break
+                if len(items) >= 3:
+                    return items[:12]
+        candidates = [i for i in order if scores[i] >= floor]
+        chosen: list[int] = []
+        lam = self._settings.mmr_lambda
+        while candidates and len(chosen) < self._settings.max_sentences:
+            if chosen:
+                redundancy = (vectors[candidates] @ vectors[chosen].T).max(axis=1)
+                mmr = lam * scores[candidates] - (1 - lam) * redundancy
+                pick = candidates[int(np.argmax(mmr))]
+            else:
+                pick = candidates[0]
+            chosen.append(pick)
+            candidates.remove(pick)
+        return chosen
+
+    def _render(self, units: list[_Unit], chosen: list[int], evidence: float) -> Answer:
+        ordered = sorted(chosen, key=lambda i: (units[i].hit.rank, units[i].index))
+        numbers: dict[str, int] = {}
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for i in ordered:
+            unit = units[i]
+            chunk = unit.hit.chunk
+            if chunk.id not in numbers:
+                numbers[chunk.id] = len(numbers) + 1
+                citations.append(
+                    Citation(
+                        n=numbers[chunk.id],
+                        chunk_id=chunk.id,
+                        doc_id=chunk.doc_id,
+                        title=chunk.title,
+                        source=chunk.source,
+                        page=chunk.page,
+                        section=chunk.section,
+                        snippet=_snippet(chunk.text),
+                        score=round(unit.hit.score, 4),
+                    )
+                )
+            parts.append(_cite(unit.text, numbers[chunk.id]))
+        as_list = len(ordered) > 1 and all(units[i].is_item for i in ordered)
+        text = "\n".join(f"- {p}" for p in parts) if as_list else " ".join(parts)
+        return Answer(
+            answer=text,
+            citations=citations,
+            refused=False,
+            evidence_score=round(evidence, 4),
+        )
+
+    def _refuse(self, hits: list[ScoredChunk], evidence: float) -> Answer:
+        sections = nearest_sections(hits)
+        text = REFUSAL
+        if sections:
+            text += " The closest sections are " + "; ".join(sections) + "."
+        return Answer(answer=text, citations=[], refused=True, evidence_score=round(evidence, 4))

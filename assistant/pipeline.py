@@ -1,0 +1,47 @@
+"""The question-answering pipeline: retrieve, compose, cite."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.composer import ExtractiveComposer
+from assistant.embedder import Embedder
+from assistant.retriever import DenseRetriever, query_vector
+from assistant.settings import Settings
+from assistant.store import ChunkStore, Filters, build_where
+from assistant.types import Answer
+
+MAX_CONTEXT_TURNS = 3
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message of the conversation."""
+
+    role: str
+    content: str
+
+
+class Assistant:
+    """Answers questions from the indexed documents, with citations, or declines."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, store: ChunkStore) -> None:
+        self._settings = settings
+        self._embedder = embedder
+        self._retriever = DenseRetriever(embedder, store)
+        self._composer = ExtractiveComposer(embedder, settings.answer)
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+    ) -> Answer:
+        """A grounded answer to `question` in the context of `history`."""
+        build_where(filters)  # validate before any model work
+        context = [t.content for t in reversed(history) if t.role == "user"][:MAX_CONTEXT_TURNS]
+        own, mixed = query_vector(self._embedder, question.strip(), context)
+        hits = self._retriever.retrieve(mixed, top_k or self._settings.retrieval.top_k, filters)
+        return self._composer.compose(question, own, hits)

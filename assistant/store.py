@@ -1,0 +1,191 @@
+"""The vector store adapter: one Chroma collection of chunks, embedded or behind a server.
+
+Ingestion writes through it, retrieval reads through it, and the API asks it for health. Chroma's
+own embedding function is never used (it downloads a model): vectors are always passed in, the
+collection is in cosine space, and telemetry is off.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import InvalidFilterError, StoreUnavailableError
+from assistant.settings import Settings
+from assistant.types import FILTERABLE_FIELDS, Chunk, ScoredChunk
+
+Filters = Mapping[str, str | int | Sequence[str | int]]
+
+
+def build_where(filters: Filters | None) -> dict[str, Any] | None:
+    """Translate ``{"doc_type": "event", "year": [2023, 2024]}`` into a Chroma ``where`` clause."""
+    if not filters:
+        return None
+    clauses: list[dict[str, Any]] = []
+    for key, value in filters.items():
+        expected = FILTERABLE_FIELDS.get(key)
+        if expected is None:
+            allowed = ", ".join(sorted(FILTERABLE_FIELDS))
+            raise InvalidFilterError(f"unknown filter {key!r}; allowed: {allowed}")
+        values = list(value) if isinstance(value, list | tuple) else [value]
+        if not values:
+            raise InvalidFilterError(f"filter {key!r} has no values")
+        for item in values:
+            if not isinstance(item, expected) or isinstance(item, bool):
+                raise InvalidFilterError(
+                    f"filter {key!r} takes {expected.__name__} values, got {item!r}"
+                )
+        clauses.append({key: values[0]} if len(values) == 1 else {key: {"$in": values}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class ChunkStore:
+    """CRUD and similarity search over the chunk collection."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: Any = None
+        self._collection: Any = None
+        self._lock = threading.Lock()
+
+    def _make_client(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaClientSettings
+
+        cfg = self._settings.chroma
+        client_settings = ChromaClientSettings(anonymized_telemetry=False, allow_reset=True)
+        try:
+            if cfg.mode == "http":
+                return chromadb.HttpClient(
+                    host=cfg.host, port=cfg.port, ssl=cfg.ssl, settings=client_settings
+                )
+            path = self._settings.chroma_path
+            path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(path), settings=client_settings)
+        except Exception as exc:
+            where = (
+                f"{cfg.host}:{cfg.port}" if cfg.mode == "http" else str(self._settings.chroma_path)
+            )
+            raise StoreUnavailableError(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+    @property
+    def collection(self) -> Any:
+        """The Chroma collection, created in cosine space on first use."""
+        if self._collection is None:
+            with self._lock:
+                if self._collection is None:
+                    if self._client is None:
+                        self._client = self._make_client()
+                    try:
+                        self._collection = self._client.get_or_create_collection(
+                            self._settings.chroma.collection,
+                            configuration={"hnsw": {"space": "cosine"}},
+                            embedding_function=None,
+                        )
+                    except Exception as exc:
+                        raise StoreUnavailableError(f"cannot open the collection: {exc}") from exc
+        return self._collection
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        try:
+            return int(self.collection.count())
+        except StoreUnavailableError:
+            raise
+        except Exception as exc:
+            raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Insert or replace chunks with their vectors, in batches Chroma accepts."""
+        if len(chunks) != len(vectors):
+            raise ValueError("one vector per chunk is required")
+        batch = max(1, min(int(self._client_max_batch()), 1000))
+        for start in range(0, len(chunks), batch):
+            part = chunks[start : start + batch]
+            self.collection.upsert(
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                metadatas=[c.metadata() for c in part],
+                embeddings=vectors[start : start + batch].tolist(),
+            )
+
+    def _client_max_batch(self) -> int:
+        _ = self.collection
+        try:
+            return int(self._client.get_max_batch_size())
+        except Exception:
+            return 1000
+
+    def ids_where(self, where: dict[str, Any]) -> list[str]:
+        """Ids of the chunks matching a metadata clause."""
+        return list(self.collection.get(where=where, include=[])["ids"])
+
+    def delete_ids(self, ids: Iterable[str]) -> None:
+        """Remove chunks by id (unknown ids are ignored)."""
+        id_list = list(ids)
+        if id_list:
+            self.collection.delete(ids=id_list)
+
+    def delete_where(self, where: dict[str, Any]) -> int:
+        """Remove every chunk matching a metadata clause; returns how many there were."""
+        ids = self.ids_where(where)
+        self.delete_ids(ids)
+        return len(ids)
+
+    def source_paths(self) -> set[str]:
+        """The distinct `source_path` values in the store."""
+        rows = self.collection.get(include=["metadatas"])["metadatas"] or []
+        return {str(m["source_path"]) for m in rows if m and "source_path" in m}
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        """All chunks of a document, in reading order."""
+        result = self.collection.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
+        chunks = [
+            Chunk.from_store(cid, text or "", meta or {})
+            for cid, text, meta in zip(
+                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
+            )
+        ]
+        return sorted(chunks, key=lambda c: (c.page or 0, c.position))
+
+    def query(
+        self, vector: np.ndarray, k: int, filters: Filters | None = None
+    ) -> list[ScoredChunk]:
+        """The `k` chunks nearest to `vector`, best first; score = cosine similarity."""
+        where = build_where(filters)
+        try:
+            result = self.collection.query(
+                query_embeddings=[vector.tolist()],
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
+        except InvalidFilterError:
+            raise
+        except Exception as exc:
+            raise StoreUnavailableError(f"the Chroma query failed: {exc}") from exc
+        ids = result["ids"][0]
+        docs = (result["documents"] or [[]])[0]
+        metas = (result["metadatas"] or [[]])[0]
+        dists = (result["distances"] or [[]])[0]
+        pairs = sorted(
+            (
+                (1.0 - float(dist), Chunk.from_store(cid, text or "", meta or {}))
+                for cid, text, meta, dist in zip(ids, docs, metas, dists, strict=True)
+            ),
+            key=lambda pair: (-pair[0], pair[1].id),
+        )
+        return [ScoredChunk(chunk, score, rank) for rank, (score, chunk) in enumerate(pairs)]
+
+    def reset(self) -> None:
+        """Drop the collection (it is re-created empty on next use)."""
+        _ = self.collection
+        with self._lock:
+            try:
+                self._client.delete_collection(self._settings.chroma.collection)
+            except Exception as exc:
+                raise StoreUnavailableError(f"cannot drop the collection: {exc}") from exc
+            self._collection = None

@@ -1,0 +1,49 @@
+"""Sentence splitting and Markdown clean-up for answer composition."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pysbd
+
+_MARKER = re.compile(r"^\s*(?:[-*+•▪◦●‣]|\d{1,3}[.)])\s+")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(.+?)\1")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def plain(text: str) -> str:
+    """Markdown inline markup removed: emphasis, code ticks, links (their text is kept)."""
+    text = _LINK.sub(r"\1", text)
+    previous = None
+    while previous != text:
+        previous, text = text, _EMPHASIS.sub(r"\2", text)
+    return text.strip()
+
+
+def split_units(chunk_text: str) -> list[str]:
+    """A chunk's answerable units: sentences of paragraphs, whole list items, table rows."""
+    units: list[str] = []
+    for raw in chunk_text.split("\n"):
+        line = raw.strip()
+        if not line or _TABLE_RULE.match(line):
+            continue
+        if line.startswith("|"):
+            cells = [plain(c) for c in line.strip("|").split("|")]
+            row = " — ".join(c for c in cells if c)
+            if row:
+                units.append(row)
+            continue
+        is_item = bool(_MARKER.match(line))
+        line = plain(_MARKER.sub("", line, count=1))
+        if is_item:
+            units.append(line)
+            continue
+        units.extend(s.strip() for s in _segmenter().segment(line) if s.strip())
+    return units

@@ -1,0 +1,119 @@
+"""Value types shared by ingestion, retrieval and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DOC_TYPES = (
+    "policy_guide",
+    "dos_and_donts",
+    "service_description",
+    "eligibility",
+    "facts_and_figures",
+    "directory",
+    "event",
+)
+
+# Metadata keys a caller may filter on, with the Python type of their values.
+FILTERABLE_FIELDS: dict[str, type] = {"doc_type": str, "source": str, "year": int, "doc_id": str}
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document, the unit that is embedded, retrieved and cited."""
+
+    id: str
+    text: str
+    doc_id: str
+    title: str
+    doc_type: str
+    source: str
+    source_path: str
+    position: int
+    year: int | None = None
+    language: str | None = None
+    page: int | None = None
+    section: str | None = None
+
+    @property
+    def embedding_text(self) -> str:
+        """What is embedded: the title and heading path in front of the body, for context."""
+        heading = self.title if not self.section else f"{self.title} > {self.section}"
+        return f"{heading}\n\n{self.text}"
+
+    def metadata(self) -> dict[str, str | int]:
+        """Flat metadata for the vector store; absent values are left out (Chroma drops None)."""
+        data: dict[str, str | int | None] = {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "doc_type": self.doc_type,
+            "source": self.source,
+            "source_path": self.source_path,
+            "position": self.position,
+            "year": self.year,
+            "language": self.language,
+            "page": self.page,
+            "section": self.section,
+        }
+        return {key: value for key, value in data.items() if value is not None}
+
+    @classmethod
+    def from_store(cls, chunk_id: str, text: str, metadata: dict[str, Any]) -> Chunk:
+        """Rebuild a chunk from what the store returned."""
+        return cls(
+            id=chunk_id,
+            text=text,
+            doc_id=str(metadata.get("doc_id", "")),
+            title=str(metadata.get("title", "")),
+            doc_type=str(metadata.get("doc_type", "")),
+            source=str(metadata.get("source", "")),
+            source_path=str(metadata.get("source_path", "")),
+            position=int(metadata.get("position", 0)),
+            year=_opt_int(metadata.get("year")),
+            language=_opt_str(metadata.get("language")),
+            page=_opt_int(metadata.get("page")),
+            section=_opt_str(metadata.get("section")),
+        )
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    """A retrieved chunk with its similarity to the question (cosine, higher is closer)."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer."""
+
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    source: str
+    page: int | None
+    section: str | None
+    snippet: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A grounded answer: text with `[n]` markers and the citations they point to."""
+
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    evidence_score: float = 0.0

@@ -1,0 +1,218 @@
+"""Structure-aware chunking.
+
+A section (the text under one heading path, on one page for PDFs) is cut into *blocks* that must not
+be split: a paragraph, a list item, a table row, or a Do/Don't pair. Blocks are packed into chunks
+of at most `chunk_size` word pieces; a block larger than that is split at sentence boundaries by
+LangChain's recursive splitter. A new chunk in the same section starts with a small overlap: the
+previous chunk's last block, or its last sentences, when they fit in `chunk_overlap` word pieces.
+Chunk ids are derived from the document id, the chunk's position and its text, so they are stable
+across runs and change when the content does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from assistant.types import Chunk
+from ingest.documents import LoadedDocument, Section
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•▪◦●‣]|\d{1,3}[.)])\s+")
+_TABLE_ROW = re.compile(r"^\s*\|")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+_DONT = re.compile(r"^\W*(?:don[’']?t|do not)\b", re.IGNORECASE)
+_DO = re.compile(r"^\W*do\b(?!n)", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?:;…]['\")\]]?$")
+
+# Bump when the chunking rules change: every file is then re-chunked on the next ingest.
+CHUNKER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Block:
+    """An unsplittable run of text and its kind."""
+
+    text: str
+    kind: str  # "paragraph" | "item" | "row" | "pair" | "table_header"
+
+
+def _strip_marker(line: str) -> str:
+    return _LIST_ITEM.sub("", line, count=1)
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Cut a section's text into paragraphs, list items, table rows and Do/Don't pairs."""
+    blocks: list[Block] = []
+    lines = text.split("\n")
+    para: list[str] = []
+    i = 0
+
+    def flush_para() -> None:
+        if para:
+            blocks.append(Block(" ".join(p.strip() for p in para if p.strip()), "paragraph"))
+            para.clear()
+
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
+            flush_para()
+            i += 1
+            continue
+        if _TABLE_ROW.match(line):
+            flush_para()
+            if i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):
+                blocks.append(Block(f"{line.strip()}\n{lines[i + 1].strip()}", "table_header"))
+                i += 2
+                continue
+            blocks.append(Block(line.strip(), "row"))
+            i += 1
+            continue
+        if _LIST_ITEM.match(line):
+            flush_para()
+            item = [line.strip()]
+            i += 1
+            # Continuation lines: indented ones, or wrapped lines (previous line ends mid-sentence).
+            while i < len(lines) and lines[i].strip():
+                nxt = lines[i]
+                if _LIST_ITEM.match(nxt) or _TABLE_ROW.match(nxt):
+                    break
+                if not (nxt.startswith((" ", "\t")) or not _SENTENCE_END.search(item[-1])):
+                    break
+                item.append(nxt.strip())
+                i += 1
+            blocks.append(Block(" ".join(item), "item"))
+            continue
+        para.append(line)
+        i += 1
+    flush_para()
+    return _pair_dos_and_donts(blocks)
+
+
+def _pair_dos_and_donts(blocks: list[Block]) -> list[Block]:
+    """Glue a "Don't …" list item to the "Do …" item that follows it (or precedes it)."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if i + 1 < len(blocks) and block.kind == "item" and blocks[i + 1].kind == "item":
+            first, second = _strip_marker(block.text), _strip_marker(blocks[i + 1].text)
+            if (_DONT.match(first) and _DO.match(second)) or (
+                _DO.match(first) and _DONT.match(second)
+            ):
+                out.append(Block(f"{block.text}\n{blocks[i + 1].text}", "pair"))
+                i += 2
+                continue
+        out.append(block)
+        i += 1
+    return out
+
+
+class StructuredChunker:
+    """Turns a `LoadedDocument` into `Chunk`s that respect its structure."""
+
+    def __init__(
+        self, count_tokens: Callable[[str], int], chunk_size: int = 200, chunk_overlap: int = 30
+    ) -> None:
+        if chunk_overlap >= chunk_size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        self._count = count_tokens
+        self._size = chunk_size
+        self._overlap = chunk_overlap
+        self._splitter = RecursiveCharacterTextSplitter(
+            chunk_size=chunk_size,
+            chunk_overlap=chunk_overlap,
+            length_function=count_tokens,
+            separators=["\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
+            keep_separator="end",
+        )
+
+    def chunk(self, doc: LoadedDocument, source_path: str) -> list[Chunk]:
+        """All chunks of a document, numbered in reading order."""
+        texts: list[tuple[Section, str]] = []
+        for section in doc.sections:
+            texts.extend((section, text) for text in self._pack(split_blocks(section.text)))
+        chunks = []
+        for position, (section, text) in enumerate(texts):
+            digest = hashlib.sha256(
+                f"{doc.doc_id}\x1f{section.page}\x1f{position}\x1f{text}".encode()
+            ).hexdigest()[:24]
+            chunks.append(
+                Chunk(
+                    id=f"{doc.doc_id}:{digest}",
+                    text=text,
+                    doc_id=doc.doc_id,
+                    title=doc.title,
+                    doc_type=doc.doc_type,
+                    source=doc.source,
+                    source_path=source_path,
+                    position=position,
+                    year=doc.year,
+                    language=doc.language,
+                    page=section.page,
+                    section=section.heading,
+                )
+            )
+        return chunks
+
+    def _pieces(self, block: Block) -> list[str]:
+        """A block as one piece, or cut at sentences when it alone exceeds the size."""
+        if self._count(block.text) <= self._size:
+            return [block.text]
+        return [p.strip() for p in self._splitter.split_text(block.text) if p.strip()]
+
+    def _overlap_from(self, pieces: list[str]) -> list[str]:
+        """The tail of a chunk to repeat at the start of the next one, if it is small enough."""
+        if not self._overlap or not pieces:
+            return []
+        last = pieces[-1]
+        if self._count(last) <= self._overlap:
+            return [last]
+        sentences = re.split(r"(?<=[.!?])\s+", last)
+        tail: list[str] = []
+        for sentence in reversed(sentences):
+            if self._count(" ".join([sentence, *tail])) > self._overlap:
+                break
+            tail.insert(0, sentence)
+        return [" ".join(tail)] if tail and len(tail) < len(sentences) else []
+
+    def _pack(self, blocks: list[Block]) -> list[str]:
+        chunks: list[str] = []
+        current: list[str] = []
+        current_tokens = 0
+        table_header: str | None = None
+        fresh = True  # nothing but overlap in `current`
+
+        def emit() -> None:
+            nonlocal current, current_tokens, fresh
+            if current and not fresh:
+                chunks.append("\n".join(current))
+            overlap = self._overlap_from(current) if current and not fresh else []
+            current = list(overlap)
+            current_tokens = self._count("\n".join(current)) if current else 0
+            fresh = True
+
+        for block in blocks:
+            if block.kind == "table_header":
+                table_header = block.text
+            elif block.kind != "row":
+                table_header = None
+            for piece in self._pieces(block):
+                tokens = self._count(piece)
+                if current and current_tokens + tokens > self._size:
+                    emit()
+                    if block.kind == "row" and table_header:
+                        # A continued table repeats its header instead of an overlap row.
+                        current = [table_header]
+                        current_tokens = self._count(table_header)
+                    elif current and current_tokens + tokens > self._size:
+                        current, current_tokens = [], 0
+                current.append(piece)
+                current_tokens += tokens
+                fresh = False
+        if current and not fresh:
+            chunks.append("\n".join(current))
+        return chunks

@@ -1,0 +1,37 @@
+"""Text clean-up for extracted text: ligatures, hyphenation across line breaks, white space."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SOFT_HYPHEN = "\u00ad"
+_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-\n[ \t]*(?=[a-zà-ÿ])")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def normalize_unicode(text: str) -> str:
+    """Compose characters and unfold ligatures (``ﬁ`` → ``fi``) without touching other symbols."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(
+        unicodedata.normalize("NFKC", ch) if "\ufb00" <= ch <= "\ufb4f" else ch for ch in text
+    )
+
+
+def dehyphenate(text: str) -> str:
+    """Join words split across a line break: ``organi-\\nsation`` → ``organisation``."""
+    return _HYPHEN_BREAK.sub("", text.replace(_SOFT_HYPHEN + "\n", "").replace(_SOFT_HYPHEN, ""))
+
+
+def collapse_whitespace(text: str) -> str:
+    """One space between words, no trailing blanks, at most one empty line in a row."""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def clean_text(text: str) -> str:
+    """The full clean-up applied to text taken out of PDFs and plain-text files."""
+    return collapse_whitespace(dehyphenate(normalize_unicode(text)))

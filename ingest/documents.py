@@ -1,0 +1,51 @@
+"""What a loader produces: a document's metadata and its text, section by section."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of text under one heading path, on one page (PDFs) or none (Markdown, text)."""
+
+    text: str
+    heading: str | None = None
+    page: int | None = None
+
+
+@dataclass
+class LoadedDocument:
+    """A parsed file, ready to be chunked."""
+
+    path: Path
+    format: str
+    doc_id: str
+    title: str
+    doc_type: str
+    source: str
+    year: int | None = None
+    language: str | None = None
+    sections: list[Section] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def has_text(self) -> bool:
+        """Whether any section holds non-blank text."""
+        return any(s.text.strip() for s in self.sections)
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(name: str) -> str:
+    """A stable id from a file name: ``My Guide (2016).pdf`` → ``my-guide-2016``."""
+    return _SLUG.sub("-", name.lower()).strip("-") or "document"
+
+
+def title_from_stem(stem: str) -> str:
+    """A readable title from a file name when the file carries none."""
+    words = re.sub(r"[_\-]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else stem

@@ -1,0 +1,321 @@
+"""The ingest run: discover files, detect changes, load, chunk, embed and write to the store.
+
+Each file succeeds or fails on its own. Unchanged files are recognised by their content hash and
+cost nothing; the embedding model is only loaded when some chunk needs embedding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from assistant.embedder import Embedder
+from assistant.settings import Settings
+from assistant.store import ChunkStore
+from assistant.types import Chunk
+from ingest.chunker import CHUNKER_VERSION, StructuredChunker
+from ingest.documents import LoadedDocument
+from ingest.errors import FailureReason, LoadError
+from ingest.loaders import FORMAT_PREFERENCE, format_of, load_document
+from ingest.manifest import FileEntry, Manifest, file_sha256
+
+
+class Status(StrEnum):
+    """What happened to one file."""
+
+    INDEXED = "indexed"
+    UNCHANGED = "unchanged"
+    REMOVED = "removed"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"
+
+
+@dataclass
+class FileOutcome:
+    """One row of the ingest report."""
+
+    path: str
+    status: Status
+    doc_id: str | None = None
+    chunks: int = 0
+    reason: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class IngestReport:
+    """Everything one run did."""
+
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+    chunks_embedded: int = 0
+    orphans_removed: int = 0
+
+    def count(self, status: Status) -> int:
+        """Files with the given outcome."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failures(self) -> list[FileOutcome]:
+        """Files that could not be ingested."""
+        return [o for o in self.outcomes if o.status == Status.FAILED]
+
+    def exit_code(self, strict: bool = False) -> int:
+        """0 when anything was indexed or unchanged; 1 when nothing could be read or on strict."""
+        usable = self.count(Status.INDEXED) + self.count(Status.UNCHANGED)
+        if strict and self.failures:
+            return 1
+        if usable == 0 and (self.failures or not self.outcomes):
+            return 1
+        return 0
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Supported files under the given files and folders (hidden entries skipped), sorted."""
+    found: set[Path] = set()
+    for root in paths:
+        root = root.resolve()
+        if root.is_file():
+            if format_of(root):
+                found.add(root)
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if not d.startswith((".", "_"))]
+            for name in filenames:
+                candidate = Path(dirpath) / name
+                if not name.startswith(".") and format_of(candidate):
+                    found.add(candidate)
+    return sorted(found)
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the working directory when inside it, else absolute."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path.resolve())
+
+
+def _is_under(key: str, roots: Sequence[Path]) -> bool:
+    path = Path(key).resolve()
+    return any(path == root or root in path.parents for root in roots)
+
+
+@dataclass
+class _Candidate:
+    key: str
+    path: Path
+    sha: str
+    fmt: str
+    doc_id: str
+    document: LoadedDocument | None  # None when unchanged (not parsed)
+
+
+class Ingestor:
+    """Keeps the store in step with a set of files."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, store: ChunkStore) -> None:
+        self._settings = settings
+        self._embedder = embedder
+        self._store = store
+        self._chunker = StructuredChunker(
+            embedder.count_tokens,
+            chunk_size=settings.chunking.chunk_size,
+            chunk_overlap=settings.chunking.chunk_overlap,
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        """What the stored chunks depend on beyond file content: model and chunking rules."""
+        parts = [
+            self._embedder.name,
+            CHUNKER_VERSION,
+            str(self._settings.chunking.chunk_size),
+            str(self._settings.chunking.chunk_overlap),
+        ]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+    def run(
+        self,
+        paths: Sequence[Path] | None = None,
+        *,
+        rebuild: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Ingest `paths` (default: the configured corpus) and return what happened."""
+        started = time.perf_counter()
+        roots = [p.resolve() for p in (paths or self._settings.ingest.corpus_paths)]
+        manifest_path = self._settings.manifest_path
+        manifest = Manifest() if rebuild else Manifest.load(manifest_path)
+        if rebuild or manifest.fingerprint != self.fingerprint:
+            self._store.reset()
+            manifest = Manifest(fingerprint=self.fingerprint)
+            manifest.save(manifest_path)
+        report = IngestReport()
+        report.orphans_removed = self._remove_orphans(manifest)
+
+        files = discover(roots)
+        keys = {display_path(p): p for p in files}
+        # Files gone from disk under the roots we were given.
+        for key in sorted(set(manifest.files) - set(keys)):
+            if _is_under(key, roots):
+                entry = manifest.files.pop(key)
+                manifest.save(manifest_path)
+                self._store.delete_ids(entry.chunk_ids)
+                report.outcomes.append(
+                    FileOutcome(key, Status.REMOVED, entry.doc_id, len(entry.chunk_ids))
+                )
+
+        candidates: list[_Candidate] = []
+        for key, path in keys.items():
+            t0 = time.perf_counter()
+            try:
+                sha = file_sha256(path)
+            except OSError as exc:
+                report.outcomes.append(
+                    FileOutcome(key, Status.FAILED, reason=f"corrupt: cannot read ({exc})")
+                )
+                continue
+            entry = manifest.files.get(key)
+            if entry is not None and entry.sha256 == sha:
+                candidates.append(_Candidate(key, path, sha, entry.format, entry.doc_id, None))
+                continue
+            try:
+                doc = load_document(path, self._settings.ingest.pdf_timeout_s)
+            except LoadError as exc:
+                report.outcomes.append(
+                    FileOutcome(
+                        key,
+                        Status.FAILED,
+                        reason=str(exc),
+                        seconds=time.perf_counter() - t0,
+                    )
+                )
+                self._forget(manifest, key)
+                continue
+            candidates.append(_Candidate(key, path, sha, doc.format, doc.doc_id, doc))
+
+        winners = self._pick_winners(candidates)
+        to_embed: list[tuple[_Candidate, list[Chunk]]] = []
+        for cand in candidates:
+            winner = winners[cand.doc_id]
+            if winner is not cand:
+                self._forget(manifest, cand.key)
+                manifest.files[cand.key] = FileEntry(
+                    cand.sha, cand.doc_id, cand.fmt, [], "duplicate", winner.key
+                )
+                manifest.save(manifest_path)
+                report.outcomes.append(
+                    FileOutcome(
+                        cand.key,
+                        Status.DUPLICATE,
+                        cand.doc_id,
+                        reason=f"same document id as {winner.key}, which is indexed instead",
+                    )
+                )
+                continue
+            entry = manifest.files.get(cand.key)
+            if cand.document is None and entry is not None and entry.status == "indexed":
+                report.outcomes.append(
+                    FileOutcome(cand.key, Status.UNCHANGED, cand.doc_id, len(entry.chunk_ids))
+                )
+                continue
+            document = cand.document
+            if document is None:  # was a duplicate before, now the winner: parse it now
+                try:
+                    document = load_document(cand.path, self._settings.ingest.pdf_timeout_s)
+                except LoadError as exc:
+                    report.outcomes.append(FileOutcome(cand.key, Status.FAILED, reason=str(exc)))
+                    self._forget(manifest, cand.key)
+                    continue
+            chunks = self._chunker.chunk(document, cand.key)
+            if not chunks:
+                report.outcomes.append(
+                    FileOutcome(cand.key, Status.FAILED, reason=f"{FailureReason.EMPTY}: no text")
+                )
+                self._forget(manifest, cand.key)
+                continue
+            to_embed.append((cand, chunks))
+
+        total = sum(len(chunks) for _, chunks in to_embed)
+        done = 0
+        if progress:
+            progress(0, total)
+        for cand, chunks in to_embed:
+            t0 = time.perf_counter()
+            # Entry out first (a crash now leaves the file looking new); old chunks stay
+            # searchable until the new ones are in.
+            if manifest.files.pop(cand.key, None) is not None:
+                manifest.save(manifest_path)
+            vectors = self._embedder.embed([c.embedding_text for c in chunks])
+            self._store.upsert(chunks, vectors)
+            new_ids = {c.id for c in chunks}
+            stale = set(self._store.ids_where({"source_path": cand.key})) - new_ids
+            self._store.delete_ids(stale)
+            manifest.files[cand.key] = FileEntry(
+                cand.sha, cand.doc_id, cand.fmt, [c.id for c in chunks]
+            )
+            manifest.save(manifest_path)
+            done += len(chunks)
+            report.chunks_embedded += len(chunks)
+            if progress:
+                progress(done, total)
+            report.outcomes.append(
+                FileOutcome(
+                    cand.key,
+                    Status.INDEXED,
+                    cand.doc_id,
+                    len(chunks),
+                    reason="; ".join(cand.document.warnings) if cand.document else None,
+                    seconds=time.perf_counter() - t0,
+                )
+            )
+        report.outcomes.sort(key=lambda o: o.path)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _forget(self, manifest: Manifest, key: str) -> None:
+        """Drop a file's entry and its chunks (entry first, so a crash leaves it 'new')."""
+        entry = manifest.files.pop(key, None)
+        if entry is None:
+            return
+        manifest.save(self._settings.manifest_path)
+        self._store.delete_ids(entry.chunk_ids)
+
+    @staticmethod
+    def _pick_winners(candidates: list[_Candidate]) -> dict[str, _Candidate]:
+        """Per document id, the one file to index: preferred format first, then path order."""
+        winners: dict[str, _Candidate] = {}
+        for cand in sorted(
+            candidates,
+            key=lambda c: (
+                FORMAT_PREFERENCE.index(c.fmt) if c.fmt in FORMAT_PREFERENCE else 99,
+                c.key,
+            ),
+        ):
+            winners.setdefault(cand.doc_id, cand)
+        return winners
+
+    def _remove_orphans(self, manifest: Manifest) -> int:
+        """Chunks whose file the manifest does not list (an interrupted write): delete them."""
+        if self._store.count() == manifest.chunk_count:
+            return 0
+        known = {key for key, e in manifest.files.items() if e.status == "indexed"}
+        removed = 0
+        for source_path in self._store.source_paths() - known:
+            removed += self._store.delete_where({"source_path": source_path})
+        # Chunks missing from the store (e.g. a wiped store): re-index those files.
+        for key, entry in list(manifest.files.items()):
+            if entry.status == "indexed" and entry.chunk_ids:
+                present = self._store.ids_where({"source_path": key})
+                if len(present) != len(entry.chunk_ids):
+                    self._forget(manifest, key)
+        return removed
