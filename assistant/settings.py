@@ -31,7 +31,7 @@ class EmbeddingSettings(BaseModel):
     batch_size: int = Field(default=32, ge=1, description="Encoding batch size.")
     allow_download: bool = Field(
         default=False,
-        description="Let Hugging Face libraries reach the network. Off: HF_HUB_OFFLINE=1 is enforced.",
+        description="Let Hugging Face libraries reach the network (off: HF_HUB_OFFLINE=1).",
     )
 
 

@@ -68,7 +68,7 @@ class Heading(Paragraph):
 class OutlinedDoc(SimpleDocTemplate):
     """Adds a bookmark for each heading as it is laid out."""
 
-    def afterFlowable(self, flowable: Any) -> None:  # noqa: N802 - reportlab's hook name
+    def afterFlowable(self, flowable: Any) -> None:
         if isinstance(flowable, Heading):
             key = f"h{id(flowable)}"
             self.canv.bookmarkPage(key)
@@ -107,8 +107,10 @@ def flowables(body: str) -> list[Any]:
             out.append(table)
         elif line.strip():
             para = []
-            while i < len(lines) and lines[i].strip() and not re.match(
-                r"^(#{1,3}\s|\s*([-*]|\d+\.)\s+|\|)", lines[i]
+            while (
+                i < len(lines)
+                and lines[i].strip()
+                and not re.match(r"^(#{1,3}\s|\s*([-*]|\d+\.)\s+|\|)", lines[i])
             ):
                 para.append(lines[i].strip())
                 i += 1

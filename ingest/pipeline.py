@@ -167,11 +167,11 @@ class Ingestor:
         # Files gone from disk under the roots we were given.
         for key in sorted(set(manifest.files) - set(keys)):
             if _is_under(key, roots):
-                entry = manifest.files.pop(key)
+                removed = manifest.files.pop(key)
                 manifest.save(manifest_path)
-                self._store.delete_ids(entry.chunk_ids)
+                self._store.delete_ids(removed.chunk_ids)
                 report.outcomes.append(
-                    FileOutcome(key, Status.REMOVED, entry.doc_id, len(entry.chunk_ids))
+                    FileOutcome(key, Status.REMOVED, removed.doc_id, len(removed.chunk_ids))
                 )
 
         candidates: list[_Candidate] = []

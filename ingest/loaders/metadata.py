@@ -14,7 +14,7 @@ DEFAULT_DOC_TYPE = "policy_guide"
 
 
 def resolve_metadata(path: Path, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Fill in `doc_id`, `title`, `doc_type`, `source`, `year`, `language` from `raw` or the path."""
+    """Fill in doc_id, title, doc_type, source, year and language from `raw` or the path."""
     doc_type = str(raw.get("doc_type") or DEFAULT_DOC_TYPE)
     if doc_type not in DOC_TYPES:
         raise LoadError(

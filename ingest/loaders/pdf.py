@@ -94,7 +94,7 @@ def parse_pdf(path: str) -> dict[str, Any]:
         raise LoadError(FailureReason.EMPTY, "the PDF has no pages")
     meta: dict[str, Any] = {}
     try:
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
         for key, name in _META_KEYS.items():
             value = info.get(key)
             if value not in (None, ""):
@@ -189,7 +189,7 @@ def load_pdf(path: Path, timeout_s: float = 60.0) -> LoadedDocument:
     """Load a PDF page by page (pages are numbered from 1)."""
     parsed = parse_pdf_with_timeout(path, timeout_s)
     meta = resolve_metadata(path, parsed["meta"])
-    outline: list[tuple[int, int, str]] = [tuple(e) for e in parsed["outline"]]  # type: ignore[misc]
+    outline: list[tuple[int, int, str]] = [tuple(e) for e in parsed["outline"]]
     # A top-level bookmark that repeats the title is the title, not a section.
     min_depth = min((d for _, d, _ in outline), default=0)
     title_key = meta["title"].strip().lower()

@@ -1,0 +1,1 @@
+"""Evaluation of answer quality: datasets, metrics and reports."""

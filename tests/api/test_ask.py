@@ -1,0 +1,81 @@
+"""The HTTP API through the real stack (model, Chroma, composer) via FastAPI's test client."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def client(indexed: Stack) -> TestClient:
+    return TestClient(create_app(indexed.container))
+
+
+def test_healthz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_ask_answers_with_a_correct_citation(client: TestClient) -> None:
+    response = client.post(
+        "/v1/ask", json={"question": "How many businesses does the European Clusters Alliance reach?"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["refused"] is False and "150,000" in body["answer"]
+    assert {"n", "doc_id", "title", "source", "page", "section", "snippet", "score"} <= set(
+        body["citations"][0]
+    )
+    cited = {c["doc_id"] for c in body["citations"]}
+    assert "european-clusters-alliance" in cited
+
+
+def test_ask_refuses_off_topic(client: TestClient) -> None:
+    body = client.post("/v1/ask", json={"question": "Who won the football world cup in 1998?"}).json()
+    assert body["refused"] is True and body["citations"] == []
+
+
+def test_history_and_filters_are_accepted(client: TestClient) -> None:
+    response = client.post(
+        "/v1/ask",
+        json={
+            "question": "and which one represents Portugal?",
+            "history": [
+                {"role": "user", "content": "Who are the members of the European Clusters Alliance?"},
+                {"role": "assistant", "content": "National associations."},
+            ],
+            "filters": {"doc_type": ["directory", "facts_and_figures"]},
+            "top_k": 8,
+        },
+    )
+    assert response.status_code == 200 and "Portugal Clusters" in response.json()["answer"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "needle"),
+    [
+        ({"question": ""}, "question"),
+        ({"question": "   "}, "blank"),
+        ({"question": "x" * 2001}, "2000"),
+        ({}, "question"),
+        ({"question": 42}, "question"),
+        ({"question": "ok", "filters": {"colour": "red"}}, "colour"),
+        ({"question": "ok", "filters": {"doc_type": "novel"}}, "doc_type"),
+        ({"question": "ok", "top_k": 0}, "top_k"),
+        ({"question": "ok", "history": [{"role": "system", "content": "x"}]}, "role"),
+        ({"question": "ok", "surprise": 1}, "surprise"),
+    ],
+)
+def test_bad_requests_get_422_with_a_message(client: TestClient, payload: dict, needle: str) -> None:  # type: ignore[type-arg]
+    response = client.post("/v1/ask", json=payload)
+    assert response.status_code == 422
+    assert needle in response.json()["detail"]
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"", b"[]", b"null"])
+def test_malformed_bodies_are_4xx_not_500(client: TestClient, raw: bytes) -> None:
+    response = client.post("/v1/ask", content=raw, headers={"content-type": "application/json"})
+    assert 400 <= response.status_code < 500
+    assert response.json()["detail"]

@@ -1,0 +1,79 @@
+"""The assistant over the real corpus, model and Chroma store."""
+
+import pytest
+
+from assistant.errors import InvalidFilterError
+from assistant.pipeline import Turn
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.integration
+
+KNOWN = [
+    ("How many cluster organisations does the European Clusters Alliance represent?", "900"),
+    ("Which association represents Portugal in the European Clusters Alliance?", "Portugal Clusters"),
+    ("How much higher is the average wage in specialised clusters?", "13.5%"),
+    ("When does the Bengaluru Tech Summit 2024 take place?", "19"),
+]
+
+
+@pytest.mark.parametrize(("question", "fact"), KNOWN)
+def test_known_questions_get_cited_answers(indexed: Stack, question: str, fact: str) -> None:
+    answer = indexed.container.assistant.answer(question)
+    assert not answer.refused
+    assert fact in answer.answer
+    assert answer.citations
+    # The sentence with the fact cites a passage that contains it.
+    line = next(s for s in answer.answer.split("\n") + answer.answer.split(". ") if fact in s)
+    cited = [c for c in answer.citations if f"[{c.n}]" in line]
+    assert cited
+    stored = {c.id: c.text for c in indexed.store.chunks_of(cited[0].doc_id)}
+    assert fact in stored[cited[0].chunk_id]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the weather in Paris tomorrow?", "Give me a recipe for apple pie.", "Tell me a joke"],
+)
+def test_off_topic_questions_are_refused(indexed: Stack, question: str) -> None:
+    answer = indexed.container.assistant.answer(question)
+    assert answer.refused and answer.citations == []
+
+
+def test_every_citation_points_at_a_retrieved_chunk(indexed: Stack) -> None:
+    answer = indexed.container.assistant.answer("What services do cluster organisations provide?")
+    for c in answer.citations:
+        assert any(ch.id == c.chunk_id for ch in indexed.store.chunks_of(c.doc_id))
+        assert c.title and c.source
+
+
+def test_pdf_documents_are_cited_with_pages(indexed: Stack) -> None:
+    answer = indexed.container.assistant.answer(
+        "Should a region try to create clusters from scratch?"
+    )
+    assert not answer.refused
+    pdf_cites = [c for c in answer.citations if c.doc_id == "cluster-policy-dos-and-donts"]
+    assert pdf_cites and all(c.page and c.page >= 1 for c in pdf_cites)
+
+
+def test_doc_type_filter(indexed: Stack) -> None:
+    answer = indexed.container.assistant.answer(
+        "Where do the Clusters meet Regions events take place in 2024?",
+        filters={"doc_type": "event"},
+    )
+    assert all(c.doc_id in {ch.doc_id for ch in indexed.store.chunks_of(c.doc_id)} for c in answer.citations)
+    for c in answer.citations:
+        assert indexed.store.chunks_of(c.doc_id)[0].doc_type == "event"
+
+
+def test_bad_filter_is_an_error(indexed: Stack) -> None:
+    with pytest.raises(InvalidFilterError):
+        indexed.container.assistant.answer("anything", filters={"colour": "red"})
+
+
+def test_follow_up_uses_the_conversation(indexed: Stack) -> None:
+    history = [
+        Turn("user", "Which national associations are members of the European Clusters Alliance?"),
+        Turn("assistant", "The members include ..."),
+    ]
+    answer = indexed.container.assistant.answer("And which one represents Portugal?", history)
+    assert not answer.refused and "Portugal Clusters" in answer.answer

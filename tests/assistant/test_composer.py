@@ -1,0 +1,97 @@
+"""The composer with a deterministic stand-in embedder (unit) — real-model cases live in
+test_assistant.py."""
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from assistant.composer import ExtractiveComposer, _cite
+from assistant.settings import AnswerSettings
+from assistant.types import Chunk, ScoredChunk
+
+pytestmark = pytest.mark.unit
+
+VOCAB = ["wage", "alliance", "portugal", "services", "weather", "joke", "budget"]
+
+
+class KeywordEmbedder:
+    """Bag-of-keywords vectors: similarity = shared keywords."""
+
+    name = "keywords"
+
+    def warm_up(self) -> None: ...
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        rows = []
+        for text in texts:
+            v = np.array([1.0 if w in text.lower() else 0.0 for w in VOCAB] + [0.3])
+            rows.append(v / np.linalg.norm(v))
+        return np.array(rows, dtype=np.float32)
+
+
+def hit(text: str, score: float, rank: int, cid: str = "c") -> ScoredChunk:
+    chunk = Chunk(
+        id=f"{cid}{rank}",
+        text=text,
+        doc_id=f"doc{rank}",
+        title=f"Doc {rank}",
+        doc_type="facts_and_figures",
+        source="Panorama 2019",
+        source_path="x.md",
+        position=0,
+        section="Wages",
+    )
+    return ScoredChunk(chunk, score, rank)
+
+
+def composer() -> tuple[ExtractiveComposer, KeywordEmbedder]:
+    emb = KeywordEmbedder()
+    return ExtractiveComposer(emb, AnswerSettings(refusal_threshold=0.5)), emb  # type: ignore[arg-type]
+
+
+def test_answer_cites_the_passage_each_sentence_comes_from() -> None:
+    comp, emb = composer()
+    hits = [
+        hit("The average wage is 13.5% higher. Unrelated filler here.", 0.9, 0),
+        hit("The alliance has a wage study too.", 0.7, 1),
+    ]
+    answer = comp.compose("What about the wage?", emb.embed(["wage"])[0], hits)
+    assert not answer.refused
+    assert "The average wage is 13.5% higher [1]." in answer.answer
+    assert "Unrelated filler" not in answer.answer
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.answer
+
+
+def test_weak_evidence_is_refused_without_citations() -> None:
+    comp, emb = composer()
+    hits = [hit("The average wage is 13.5% higher.", 0.2, 0)]
+    answer = comp.compose("Tell me a joke", emb.embed(["joke"])[0], hits)
+    assert answer.refused and answer.citations == []
+    assert "do not answer" in answer.answer and "Wages" in answer.answer
+
+
+def test_no_passages_is_a_refusal() -> None:
+    comp, emb = composer()
+    assert comp.compose("anything", emb.embed(["x"])[0], []).refused
+
+
+def test_list_question_gets_the_list() -> None:
+    comp, emb = composer()
+    items = "\n".join(f"- services item {i}" for i in range(5))
+    answer = comp.compose(
+        "Which services are offered?",
+        emb.embed(["services"])[0],
+        [hit(f"The services are:\n{items}", 0.9, 0)],
+    )
+    assert answer.answer.count("\n- ") == 4 and answer.answer.startswith("- services item 0")
+
+
+def test_citation_goes_before_final_punctuation() -> None:
+    assert _cite("A sentence.", 2) == "A sentence [2]."
+    assert _cite("No stop", 1) == "No stop [1]"

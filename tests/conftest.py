@@ -1,0 +1,85 @@
+"""Shared fixtures: one embedding model per test run, a tmp Chroma store per test, sockets blocked.
+
+Network access is disabled for the whole run (pytest-socket, see pyproject's addopts); only
+Unix-domain sockets, which multiprocessing uses, are allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from assistant.container import Container  # noqa: E402
+from assistant.embedder import SentenceTransformerEmbedder  # noqa: E402
+from assistant.settings import PROJECT_ROOT, Settings  # noqa: E402
+from assistant.store import ChunkStore  # noqa: E402
+from ingest.pipeline import Ingestor  # noqa: E402
+
+CORPUS = PROJECT_ROOT / "corpus"
+SHARED = PROJECT_ROOT.parent / "shared" / "datasets"
+PDF_STRESS = SHARED / "pdf-stress"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real embedding model, loaded once for the whole run."""
+    model = SentenceTransformerEmbedder()
+    model.warm_up()
+    return model
+
+
+def make_settings(data_dir: Path, corpus: Path = CORPUS) -> Settings:
+    """Settings isolated from the environment, writing under `data_dir`."""
+    return Settings(_env_file=None, data_dir=data_dir, ingest={"corpus_paths": [corpus]})  # type: ignore[call-arg]
+
+
+class Stack:
+    """Settings, store and ingestor over one tmp data dir, sharing the session's model."""
+
+    def __init__(self, data_dir: Path, embedder: SentenceTransformerEmbedder, corpus: Path) -> None:
+        self.settings = make_settings(data_dir, corpus)
+        self.corpus = corpus
+        self.container = Container(self.settings)
+        self.container.__dict__["embedder"] = embedder  # share the loaded model
+        self.store: ChunkStore = self.container.store
+        self.ingestor = Ingestor(self.settings, embedder, self.store)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A private, editable copy of the starter corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return target
+
+
+@pytest.fixture
+def stack(tmp_path: Path, embedder: SentenceTransformerEmbedder, corpus_copy: Path) -> Stack:
+    """A fresh store over a private corpus copy (nothing ingested yet)."""
+    return Stack(tmp_path / "data", embedder, corpus_copy)
+
+
+@pytest.fixture(scope="session")
+def indexed(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> Iterator[Stack]:
+    """The starter corpus ingested once into a session-wide store (read-only for tests)."""
+    data_dir = tmp_path_factory.mktemp("indexed")
+    built = Stack(data_dir, embedder, CORPUS)
+    report = built.ingestor.run()
+    assert report.failures == [], report.failures
+    yield built
+
+
+def pdf_stress_dir() -> Path:
+    """The stress PDFs, or a skip when the shared datasets are absent."""
+    if not PDF_STRESS.is_dir():
+        pytest.skip(f"shared datasets not present at {PDF_STRESS}")
+    return PDF_STRESS
