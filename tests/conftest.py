@@ -16,11 +16,11 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from assistant.container import Container  # noqa: E402
-from assistant.embedder import SentenceTransformerEmbedder  # noqa: E402
-from assistant.settings import PROJECT_ROOT, Settings  # noqa: E402
-from assistant.store import ChunkStore  # noqa: E402
-from ingest.pipeline import Ingestor  # noqa: E402
+from assistant.container import Container
+from assistant.embedder import SentenceTransformerEmbedder
+from assistant.settings import PROJECT_ROOT, Settings
+from assistant.store import ChunkStore
+from ingest.pipeline import Ingestor
 
 CORPUS = PROJECT_ROOT / "corpus"
 SHARED = PROJECT_ROOT.parent / "shared" / "datasets"

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder) -> Path:
+def cli_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder
+) -> Path:
     data = tmp_path / "data"
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data))
     monkeypatch.setattr(
@@ -34,7 +36,9 @@ def test_ingest_then_unchanged_then_ask(cli_env: Path) -> None:
     assert asked.exit_code == 0, asked.output
     payload = json.loads(asked.stdout)
     assert payload["refused"] is False and payload["citations"]
-    plain = runner.invoke(app, ["ask", "How many profiled cluster organisations does the ECCP list?"])
+    plain = runner.invoke(
+        app, ["ask", "How many profiled cluster organisations does the ECCP list?"]
+    )
     assert plain.exit_code == 0 and "Sources:" in plain.stdout and "1600" in plain.stdout
 
 

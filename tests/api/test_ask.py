@@ -20,7 +20,8 @@ def test_healthz(client: TestClient) -> None:
 
 def test_ask_answers_with_a_correct_citation(client: TestClient) -> None:
     response = client.post(
-        "/v1/ask", json={"question": "How many businesses does the European Clusters Alliance reach?"}
+        "/v1/ask",
+        json={"question": "How many businesses does the European Clusters Alliance reach?"},
     )
     assert response.status_code == 200
     body = response.json()
@@ -33,7 +34,9 @@ def test_ask_answers_with_a_correct_citation(client: TestClient) -> None:
 
 
 def test_ask_refuses_off_topic(client: TestClient) -> None:
-    body = client.post("/v1/ask", json={"question": "Who won the football world cup in 1998?"}).json()
+    body = client.post(
+        "/v1/ask", json={"question": "Who won the football world cup in 1998?"}
+    ).json()
     assert body["refused"] is True and body["citations"] == []
 
 
@@ -43,7 +46,10 @@ def test_history_and_filters_are_accepted(client: TestClient) -> None:
         json={
             "question": "and which one represents Portugal?",
             "history": [
-                {"role": "user", "content": "Who are the members of the European Clusters Alliance?"},
+                {
+                    "role": "user",
+                    "content": "Who are the members of the European Clusters Alliance?",
+                },
                 {"role": "assistant", "content": "National associations."},
             ],
             "filters": {"doc_type": ["directory", "facts_and_figures"]},
@@ -68,7 +74,9 @@ def test_history_and_filters_are_accepted(client: TestClient) -> None:
         ({"question": "ok", "surprise": 1}, "surprise"),
     ],
 )
-def test_bad_requests_get_422_with_a_message(client: TestClient, payload: dict, needle: str) -> None:  # type: ignore[type-arg]
+def test_bad_requests_get_422_with_a_message(
+    client: TestClient, payload: dict, needle: str
+) -> None:  # type: ignore[type-arg]
     response = client.post("/v1/ask", json=payload)
     assert response.status_code == 422
     assert needle in response.json()["detail"]

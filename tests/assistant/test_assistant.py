@@ -10,7 +10,10 @@ pytestmark = pytest.mark.integration
 
 KNOWN = [
     ("How many cluster organisations does the European Clusters Alliance represent?", "900"),
-    ("Which association represents Portugal in the European Clusters Alliance?", "Portugal Clusters"),
+    (
+        "Which association represents Portugal in the European Clusters Alliance?",
+        "Portugal Clusters",
+    ),
     ("How much higher is the average wage in specialised clusters?", "13.5%"),
     ("When does the Bengaluru Tech Summit 2024 take place?", "19"),
 ]
@@ -60,7 +63,10 @@ def test_doc_type_filter(indexed: Stack) -> None:
         "Where do the Clusters meet Regions events take place in 2024?",
         filters={"doc_type": "event"},
     )
-    assert all(c.doc_id in {ch.doc_id for ch in indexed.store.chunks_of(c.doc_id)} for c in answer.citations)
+    assert all(
+        c.doc_id in {ch.doc_id for ch in indexed.store.chunks_of(c.doc_id)}
+        for c in answer.citations
+    )
     for c in answer.citations:
         assert indexed.store.chunks_of(c.doc_id)[0].doc_type == "event"
 

@@ -6,7 +6,9 @@ pytestmark = pytest.mark.unit
 
 
 def test_markup_is_removed() -> None:
-    assert plain("**Don't:** see [the guide](http://x) and `code`") == "Don't: see the guide and code"
+    assert (
+        plain("**Don't:** see [the guide](http://x) and `code`") == "Don't: see the guide and code"
+    )
 
 
 def test_units_are_sentences_items_and_rows() -> None:

@@ -27,7 +27,9 @@ def doc(*sections: Section) -> LoadedDocument:
 
 
 def test_blocks_keep_list_items_rows_and_paragraphs_whole() -> None:
-    text = "Intro line one\ncontinues.\n- first item\n- second item\n| a | b |\n|---|---|\n| 1 | 2 |"
+    text = (
+        "Intro line one\ncontinues.\n- first item\n- second item\n| a | b |\n|---|---|\n| 1 | 2 |"
+    )
     blocks = split_blocks(text)
     assert [b.kind for b in blocks] == ["paragraph", "item", "item", "table_header", "row"]
     assert blocks[0].text == "Intro line one continues."
@@ -39,7 +41,9 @@ def test_do_and_dont_items_become_one_block() -> None:
 
 
 def test_wrapped_pdf_list_item_is_one_item() -> None:
-    blocks = split_blocks("• Don't: create clusters from\nscratch.\n• Do instead: build on strengths.")
+    blocks = split_blocks(
+        "• Don't: create clusters from\nscratch.\n• Do instead: build on strengths."
+    )
     assert [b.kind for b in blocks] == ["pair"]
     assert "from scratch" in blocks[0].text.replace("\n", " ")
 

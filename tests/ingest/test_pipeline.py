@@ -44,7 +44,8 @@ def test_changed_file_is_the_only_one_reembedded(stack: Stack) -> None:
     target = stack.corpus / "trend-universe.md"
     before = {c.id for c in stack.store.chunks_of("trend-universe")}
     target.write_text(
-        target.read_text() + "\n## Added section\nTrend Universe gained a brand-new test sentence.\n"
+        target.read_text()
+        + "\n## Added section\nTrend Universe gained a brand-new test sentence.\n"
     )
     report = stack.ingestor.run()
     changed = [o for o in report.outcomes if o.status == Status.INDEXED]
