@@ -9,7 +9,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -125,6 +125,123 @@ def ask(
                 part for part in (c.section, f"page {c.page}" if c.page else None) if part
             )
             sys.stdout.write(f"[{c.n}] {c.title}{' — ' + where if where else ''} ({c.source})\n")
+
+
+eval_app = typer.Typer(
+    help="Score answer quality: `eval --dataset gold|clapnq|PATH`, `eval calibrate`.",
+    invoke_without_command=True,
+)
+app.add_typer(eval_app, name="eval")
+
+
+def _progress() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _run_eval(dataset: str, limit: int | None) -> tuple[Any, Any, Any]:
+    from evals.runner import run
+    from evals.suite import DatasetUnavailable, load
+
+    try:
+        container, cases = load(dataset, _container(), limit)
+    except DatasetUnavailable as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if container.store.count() == 0:
+        console.print("[red]the store is empty:[/red] run `cluster-assistant ingest` first")
+        raise typer.Exit(2)
+    with _progress() as progress:
+        task = progress.add_task(f"evaluating {dataset}", total=len(cases))
+        results, summary = run(
+            container.assistant, cases, lambda done, _: progress.update(task, completed=done)
+        )
+    return container, results, summary
+
+
+@eval_app.callback()
+def eval_(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Option(help="`gold`, `clapnq`, or a JSONL file.")] = "gold",
+    out: Annotated[Optional[Path], typer.Option(help="Output folder.")] = None,  # noqa: UP045
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N cases.")] = None,  # noqa: UP045
+    compare: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="An earlier output folder to compare with."),
+    ] = None,
+) -> None:
+    """Run a dataset and write results.jsonl, summary.json, report.md and report.html."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from evals.compare import compare as compare_runs
+    from evals.runner import write_outputs
+
+    target = out or Path("evals/out") / Path(dataset).stem
+    container, results, summary = _run_eval(dataset, limit)
+    write_outputs(
+        target,
+        results,
+        summary,
+        threshold=container.settings.answer.refusal_threshold,
+        title=f"Evaluation report: {dataset}",
+    )
+    sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    if compare is not None:
+        sys.stdout.write("\n" + compare_runs(compare, target))
+    console.print(f"written to {target}/")
+
+
+@eval_app.command()
+def calibrate(
+    dataset: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="Datasets to calibrate on (repeatable; default: gold and clapnq)."),
+    ] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Cases per dataset.")] = None,  # noqa: UP045
+    write: Annotated[
+        bool,
+        typer.Option(help="Store the threshold in .env (ASSISTANT_ANSWER__REFUSAL_THRESHOLD)."),
+    ] = False,
+) -> None:
+    """Choose the refusal threshold that maximises balanced accuracy on a dev split."""
+    from evals.calibrate import choose_threshold, is_dev, operating_point
+
+    results = []
+    for name in dataset or ["gold", "clapnq"]:
+        results.extend(_run_eval(name, limit)[1])
+    dev = [r for r in results if is_dev(r.id)]
+    test = [r for r in results if not is_dev(r.id)]
+    chosen = choose_threshold(dev)
+    held_out = operating_point(test, chosen.threshold)
+    table = Table(title=f"Refusal threshold {chosen.threshold:.4f} (chosen on dev)")
+    for column in ("split", "cases", "refusal accuracy", "answer rate", "balanced accuracy"):
+        table.add_column(column)
+    for label, op in (("dev", chosen), ("test", held_out)):
+        table.add_row(
+            label,
+            str(op.cases),
+            f"{op.refusal_accuracy:.3f}",
+            f"{op.answer_rate:.3f}",
+            f"{op.balanced_accuracy:.3f}",
+        )
+    console.print(table)
+    sys.stdout.write(f"{chosen.threshold:.4f}\n")
+    if write:
+        env = Path(".env")
+        lines = [
+            line
+            for line in (env.read_text().splitlines() if env.exists() else [])
+            if not line.startswith("ASSISTANT_ANSWER__REFUSAL_THRESHOLD=")
+        ]
+        lines.append(f"ASSISTANT_ANSWER__REFUSAL_THRESHOLD={chosen.threshold:.4f}")
+        env.write_text("\n".join(lines) + "\n")
+        console.print(f"written to {env.resolve()}")
 
 
 @app.command()

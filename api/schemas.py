@@ -18,6 +18,7 @@ DocType = Literal[
     "facts_and_figures",
     "directory",
     "event",
+    "other",
 ]
 assert set(DocType.__args__) == set(DOC_TYPES)  # type: ignore[attr-defined]
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.composer import ExtractiveComposer
 from assistant.embedder import Embedder
 from assistant.retriever import DenseRetriever, query_vector
 from assistant.settings import Settings
 from assistant.store import ChunkStore, Filters, build_where
-from assistant.types import Answer
+from assistant.types import Answer, ScoredChunk
 
 MAX_CONTEXT_TURNS = 3
 
@@ -40,8 +42,28 @@ class Assistant:
         top_k: int | None = None,
     ) -> Answer:
         """A grounded answer to `question` in the context of `history`."""
+        own, hits = self._search(question, history, filters, top_k)
+        return self._composer.compose(question, own, hits)
+
+    def retrieve(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+    ) -> list[ScoredChunk]:
+        """The passages `answer` would read, best first."""
+        return self._search(question, history, filters, top_k)[1]
+
+    def _search(
+        self,
+        question: str,
+        history: Sequence[Turn],
+        filters: Filters | None,
+        top_k: int | None,
+    ) -> tuple[np.ndarray, list[ScoredChunk]]:
         build_where(filters)  # validate before any model work
         context = [t.content for t in reversed(history) if t.role == "user"][:MAX_CONTEXT_TURNS]
         own, mixed = query_vector(self._embedder, question.strip(), context)
         hits = self._retriever.retrieve(mixed, top_k or self._settings.retrieval.top_k, filters)
-        return self._composer.compose(question, own, hits)
+        return own, hits

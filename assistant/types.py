@@ -13,6 +13,7 @@ DOC_TYPES = (
     "facts_and_figures",
     "directory",
     "event",
+    "other",
 )
 
 # Metadata keys a caller may filter on, with the Python type of their values.

@@ -1,0 +1,100 @@
+"""The HTML report: metric table, three plots and the failed cases, in one self-contained file."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from evals.runner import KS, CaseResult
+
+
+def _png(fig: Any) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def plots(
+    results: Sequence[CaseResult], summary: dict[str, Any], threshold: float | None
+) -> dict[str, str]:
+    """Base64 PNGs: recall@k curve, refusal-score distributions, latency histogram."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    images: dict[str, str] = {}
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    ax.plot(KS, [summary.get(f"recall@{k}", 0) for k in KS], marker="o")
+    ax.set(xlabel="k", ylabel="recall@k (gold documents)", ylim=(0, 1.02), xticks=KS)
+    ax.grid(alpha=0.3)
+    images["Recall@k"] = _png(fig)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    answerable = [r.evidence_score for r in results if r.answerable]
+    unanswerable = [r.evidence_score for r in results if not r.answerable]
+    bins = [i / 40 for i in range(41)]
+    ax.hist(answerable, bins=bins, alpha=0.6, label=f"answerable ({len(answerable)})")
+    ax.hist(unanswerable, bins=bins, alpha=0.6, label=f"unanswerable ({len(unanswerable)})")
+    if threshold is not None:
+        ax.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:.2f}")
+    ax.set(xlabel="evidence score (refusal score)", ylabel="questions")
+    ax.legend(fontsize=8)
+    images["Refusal score by answerability"] = _png(fig)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    ax.hist([r.latency_ms for r in results], bins=20)
+    ax.set(xlabel="latency per question (ms, warm)", ylabel="questions")
+    images["Latency"] = _png(fig)
+    plt.close(fig)
+    return images
+
+
+def render_html(
+    results: Sequence[CaseResult], summary: dict[str, Any], threshold: float | None, title: str
+) -> str:
+    """The whole report as one HTML page (plots inlined)."""
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(k)}</td><td>{esc(str(v))}</td></tr>"
+        for k, v in summary.items()
+        if k != "by_kind"
+    )
+    kinds = "".join(
+        f"<tr><td>{esc(k)}</td><td>{v['cases']}</td><td>{v['accuracy']}</td></tr>"
+        for k, v in summary.get("by_kind", {}).items()
+    )
+    figures = "".join(
+        f'<figure><img alt="{esc(name)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{esc(name)}</figcaption></figure>"
+        for name, data in plots(results, summary, threshold).items()
+    )
+    worst = sorted((r for r in results if not r.correct), key=lambda r: (r.answerable, r.id))
+    cases = "".join(
+        f"<article><h3>{esc(r.id)} · {esc(r.kind)} · "
+        f"{'should decline' if not r.answerable else 'declined' if r.refused else 'missing facts'}"
+        f"</h3><p><b>Q:</b> {esc(r.question)}</p><pre>{esc(r.answer)}</pre>"
+        f"<p class=meta>evidence {r.evidence_score} · retrieved "
+        f"{esc(', '.join(r.retrieved_doc_ids[:5]))}</p></article>"
+        for r in worst
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
+<style>
+body{{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px}}
+figure{{display:inline-block;margin:0 1em 1em 0}}pre{{white-space:pre-wrap;background:#f6f6f6;
+padding:.5em}}.meta{{color:#666;font-size:13px}}
+</style></head><body>
+<h1>{esc(title)}</h1>
+<h2>Metrics</h2><table>{rows}</table>
+<h2>By kind</h2><table><tr><th>kind</th><th>cases</th><th>accuracy</th></tr>{kinds}</table>
+<h2>Plots</h2>{figures}
+<h2>Cases answered wrongly ({len(worst)})</h2>{cases}
+</body></html>
+"""
