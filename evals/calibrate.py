@@ -8,9 +8,9 @@ on both, so a single question can never tune it.
 from __future__ import annotations
 
 import hashlib
-from itertools import pairwise
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from evals.runner import CaseResult
 
