@@ -22,9 +22,11 @@ from assistant.types import Answer, Citation, ScoredChunk
 REFUSAL = "The documents I have do not answer this question."
 SENTENCE_WEIGHT = 0.65
 SNIPPET_CHARS = 320
+# A question that asks for several things: "what are …", "list …", or a plural the corpus lists.
 _LIST_QUESTION = re.compile(
-    r"^\s*(which|what are|what were|list|name|give me|enumerate)\b|\b(services|members|list|"
-    r"criteria|objectives|sectors|bodies|events|drivers|stages|types|formats)\b",
+    r"^\s*(what|which|who) (are|were)\b|^\s*(list|enumerate|name all|name the)\b|\b(services|"
+    r"members|criteria|objectives|sectors|bodies|events|drivers|stages|types|formats|industries|"
+    r"clusters in)\b",
     re.IGNORECASE,
 )
 _END_PUNCT = re.compile(r"([.!?:;…]+)$")
