@@ -145,7 +145,24 @@ def _progress() -> Progress:
     )
 
 
-def _run_eval(dataset: str, limit: int | None) -> tuple[Any, Any, Any]:
+def _judge(name: str) -> tuple[Any, str | None]:
+    """The entailment judge named `name` (`auto`: the best installed one; `none`: no judge)."""
+    from evals import judge as judges
+
+    if name == "none":
+        return None, None
+    candidates = list(judges.JUDGES)[::-1] if name == "auto" else [name]
+    for candidate in candidates:
+        if judges.available(candidate):
+            return judges.EntailmentJudge(candidate), candidate
+    if name != "auto":
+        console.print(f"[red]judge {name} is not installed:[/red] run `make install-llm`")
+        raise typer.Exit(2)
+    console.print("no judge installed: citation metrics skipped (`make install-llm` adds them)")
+    return None, None
+
+
+def _run_eval(dataset: str, limit: int | None, judge_name: str = "none") -> tuple[Any, Any, Any]:
     from evals.runner import run
     from evals.suite import DatasetUnavailable, load
 
@@ -159,8 +176,13 @@ def _run_eval(dataset: str, limit: int | None) -> tuple[Any, Any, Any]:
         raise typer.Exit(2)
     with _progress() as progress:
         task = progress.add_task(f"evaluating {dataset}", total=len(cases))
+        judge, chosen = _judge(judge_name)
         results, summary = run(
-            container.assistant, cases, lambda done, _: progress.update(task, completed=done)
+            container,
+            cases,
+            lambda done, _: progress.update(task, completed=done),
+            judge=judge,
+            judge_name=chosen,
         )
     return container, results, summary
 
@@ -175,6 +197,12 @@ def eval_(
         Optional[Path],  # noqa: UP045
         typer.Option(help="An earlier output folder to compare with."),
     ] = None,
+    judge: Annotated[
+        str,
+        typer.Option(
+            help="Entailment judge for citation metrics: auto, none, qwen2.5-0.5b, qwen2.5-1.5b."
+        ),
+    ] = "auto",
 ) -> None:
     """Run a dataset and write results.jsonl, summary.json, report.md and report.html."""
     if ctx.invoked_subcommand is not None:
@@ -183,7 +211,7 @@ def eval_(
     from evals.runner import write_outputs
 
     target = out or Path("evals/out") / Path(dataset).stem
-    container, results, summary = _run_eval(dataset, limit)
+    container, results, summary = _run_eval(dataset, limit, judge)
     write_outputs(
         target,
         results,
@@ -195,6 +223,34 @@ def eval_(
     if compare is not None:
         sys.stdout.write("\n" + compare_runs(compare, target))
     console.print(f"written to {target}/")
+
+
+@eval_app.command("validate-judge")
+def validate_judge(
+    judge: Annotated[str, typer.Option(help="qwen2.5-0.5b or qwen2.5-1.5b.")] = "qwen2.5-1.5b",
+) -> None:
+    """Accuracy of the entailment judge on the hand-labelled supported/unsupported pairs."""
+    import time
+
+    from evals.datasets import DATASETS_DIR
+
+    model, _ = _judge(judge)
+    rows = [
+        json.loads(line)
+        for line in (DATASETS_DIR / "judge_validation.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    started = time.perf_counter()
+    scores = [model.p_yes([row["passage"]], row["claim"]) for row in rows]
+    elapsed = time.perf_counter() - started
+    right = sum((p >= 0.5) == bool(row["supported"]) for p, row in zip(scores, rows, strict=True))
+    for p, row in zip(scores, rows, strict=True):
+        mark = "ok " if (p >= 0.5) == bool(row["supported"]) else "BAD"
+        sys.stdout.write(f"{mark} {row['id']} supported={row['supported']!s:5} P(yes)={p:.3f}\n")
+    sys.stdout.write(
+        f"{judge}: {right}/{len(rows)} correct ({right / len(rows):.3f}), "
+        f"{elapsed / len(rows):.2f} s a pair\n"
+    )
 
 
 @eval_app.command()

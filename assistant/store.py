@@ -140,6 +140,18 @@ class ChunkStore:
         rows = self.collection.get(include=["metadatas"])["metadatas"] or []
         return {str(m["source_path"]) for m in rows if m and "source_path" in m}
 
+    def get(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        """Chunks by id (unknown ids are absent from the result)."""
+        if not ids:
+            return {}
+        result = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return {
+            cid: Chunk.from_store(cid, text or "", meta or {})
+            for cid, text, meta in zip(
+                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
+            )
+        }
+
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """All chunks of a document, in reading order."""
         result = self.collection.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])

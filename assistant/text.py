@@ -27,6 +27,11 @@ def plain(text: str) -> str:
     return text.strip()
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of one paragraph."""
+    return [s.strip() for s in _segmenter().segment(text) if s.strip()]
+
+
 def split_units(chunk_text: str) -> list[str]:
     """A chunk's answerable units: sentences of paragraphs, whole list items, table rows."""
     units: list[str] = []
@@ -45,5 +50,5 @@ def split_units(chunk_text: str) -> list[str]:
         if is_item:
             units.append(line)
             continue
-        units.extend(s.strip() for s in _segmenter().segment(line) if s.strip())
+        units.extend(sentences(line))
     return units

@@ -22,7 +22,8 @@ FILES = {True: "clapnq_dev_answerable.jsonl", False: "clapnq_dev_unanswerable.js
 
 def detokenize(text: str) -> str:
     """Undo the dataset's tokenised spacing: ``year .`` → ``year.``, ````x''`` → ``"x"``."""
-    text = text.replace("``", '"').replace("''", '"')
+    text = re.sub(r"``\s*", '"', text)
+    text = re.sub(r"\s*''", '"', text)
     text = re.sub(r"\s+([.,;:!?%)\]])", r"\1", text)
     text = re.sub(r"([(\[])\s+", r"\1", text)
     text = re.sub(r"\s+(['’]s|n't)\b", r"\1", text)

@@ -11,7 +11,9 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from assistant.pipeline import Assistant, Turn
+from assistant.container import Container
+from assistant.pipeline import Turn
+from evals.citations import Judge, score_citations
 from evals.datasets import EvalCase
 from evals.metrics import (
     dedupe,
@@ -42,6 +44,7 @@ class CaseResult:
     retrieved_doc_ids: list[str]
     latency_ms: float
     metrics: dict[str, float] = field(default_factory=dict)
+    judge_calls: int = 0
 
     @property
     def correct(self) -> bool:
@@ -51,8 +54,9 @@ class CaseResult:
         return not self.refused and self.metrics.get("fact_hit", 1.0) == 1.0
 
 
-def evaluate_case(assistant: Assistant, case: EvalCase) -> CaseResult:
-    """Ask one case and score it."""
+def evaluate_case(container: Container, case: EvalCase, judge: Judge | None = None) -> CaseResult:
+    """Ask one case and score it (citation metrics only with a judge)."""
+    assistant = container.assistant
     history = [Turn(str(m["role"]), str(m["content"])) for m in case.history]
     started = time.perf_counter()
     answer = assistant.answer(case.question, history)
@@ -89,6 +93,12 @@ def evaluate_case(assistant: Assistant, case: EvalCase) -> CaseResult:
         m["citation_on_gold_doc"] = (
             len(cited & set(case.gold_doc_ids)) / len(cited) if cited else 0.0
         )
+    if judge is not None and not answer.refused:
+        chunks = container.store.get([c.chunk_id for c in answer.citations])
+        passages = {c.n: chunks[c.chunk_id].text for c in answer.citations if c.chunk_id in chunks}
+        recall, precision, calls = score_citations(answer.answer, passages, judge)
+        m["citation_recall"], m["citation_precision"] = recall, precision
+        result.judge_calls = calls
     return result
 
 
@@ -97,9 +107,14 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
     summary: dict[str, Any] = {"cases": len(results), "answerable": len(answerable)}
-    names = sorted({name for r in answerable for name in r.metrics})
+    names = sorted({name for r in results for name in r.metrics})
     for name in names:
-        values = [r.metrics[name] for r in answerable if name in r.metrics]
+        pool = (
+            results
+            if name.startswith("citation_") and name != "citation_on_gold_doc"
+            else answerable
+        )
+        values = [r.metrics[name] for r in pool if name in r.metrics]
         summary[name] = round(fmean(values), 4)
     summary["refusal_accuracy"] = (
         round(fmean(1.0 if r.refused else 0.0 for r in unanswerable), 4) if unanswerable else None
@@ -109,6 +124,7 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
     )
     summary["accuracy"] = round(fmean(1.0 if r.correct else 0.0 for r in results), 4)
     latencies = [r.latency_ms for r in results]
+    summary["judge_calls"] = sum(r.judge_calls for r in results)
     summary["latency_ms_p50"] = round(percentile(latencies, 50), 1)
     summary["latency_ms_p95"] = round(percentile(latencies, 95), 1)
     by_kind: dict[str, list[CaseResult]] = defaultdict(list)
@@ -122,18 +138,22 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
 
 
 def run(
-    assistant: Assistant,
+    container: Container,
     cases: Sequence[EvalCase],
     progress: Callable[[int, int], None] | None = None,
+    judge: Judge | None = None,
+    judge_name: str | None = None,
 ) -> tuple[list[CaseResult], dict[str, Any]]:
     """Evaluate every case; the model is warmed up first so latency is the warm path."""
-    assistant.answer("warm-up question about clusters")
+    container.assistant.answer("warm-up question about clusters")
     results = []
     for i, case in enumerate(cases, start=1):
-        results.append(evaluate_case(assistant, case))
+        results.append(evaluate_case(container, case, judge))
         if progress:
             progress(i, len(cases))
-    return results, summarise(results)
+    summary = summarise(results)
+    summary["judge"] = judge_name if judge is not None else "none (install the [llm] extra)"
+    return results, summary
 
 
 def write_outputs(
