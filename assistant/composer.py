@@ -10,13 +10,14 @@ composer declines instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.embedder import Embedder
 from assistant.settings import AnswerSettings
-from assistant.text import split_units
+from assistant.text import chunk_units
 from assistant.types import Answer, Citation, ScoredChunk
 
 REFUSAL = "The documents I have do not answer this question."
@@ -30,6 +31,15 @@ _LIST_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _END_PUNCT = re.compile(r"([.!?:;…]+)$")
+_DONT = re.compile(r"^\W*(?:don[’']?t|do not)\b", re.IGNORECASE)
+_DO = re.compile(r"^\W*do\b(?!n)", re.IGNORECASE)
+_LABEL = re.compile(r"^\W*(?:don[’']?t|do not|do(?: instead)?)\s*:", re.IGNORECASE)
+# "Should a region …?", "Is it good policy to …?": a question a Do/Don't pair answers.
+_ADVICE_QUESTION = re.compile(
+    r"^\s*(should|shall|must|can|could|may|is it|is a|is an|are|do|does|what should|how should)\b",
+    re.IGNORECASE,
+)
+LIST_MARGIN = 0.08  # a list passage may score this much below the best passage
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,22 @@ class _Unit:
     hit: ScoredChunk
     index: int
     is_item: bool
+
+    @property
+    def advice(self) -> str | None:
+        """Which half of a Do/Don't pair this unit is ("dont" or "do"), if any.
+
+        A list item opening with "Don't"/"Do" is one; so is any unit with a labelled opening
+        ("Don't:", "Do instead:"), as PDF text loses list bullets.
+        """
+        labelled = _LABEL.match(self.text)
+        if labelled:
+            return "dont" if _DONT.match(labelled.group(0)) else "do"
+        if not self.is_item:
+            return None
+        if _DONT.match(self.text):
+            return "dont"
+        return "do" if _DO.match(self.text) else None
 
 
 def _cite(text: str, n: int) -> str:
@@ -53,6 +79,16 @@ def _snippet(text: str) -> str:
     return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1].rstrip() + "…"
 
 
+def _pairs(units: list[_Unit]) -> dict[int, int]:
+    """Partner index of each half of a Do/Don't pair (adjacent items of one passage)."""
+    partners: dict[int, int] = {}
+    for i in range(len(units) - 1):
+        a, b = units[i], units[i + 1]
+        if a.hit.chunk.id == b.hit.chunk.id and {a.advice, b.advice} == {"dont", "do"}:
+            partners[i], partners[i + 1] = i + 1, i
+    return partners
+
+
 def nearest_sections(hits: list[ScoredChunk], limit: int = 3) -> list[str]:
     """Readable names of the closest sections, for a refusal message."""
     names: list[str] = []
@@ -66,12 +102,39 @@ def nearest_sections(hits: list[ScoredChunk], limit: int = 3) -> list[str]:
     return names
 
 
-class ExtractiveComposer:
-    """Builds a cited answer out of retrieved passages, or declines."""
+UnitVectorLookup = Callable[[Sequence[str]], dict[tuple[str, int], np.ndarray]]
 
-    def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
+
+class ExtractiveComposer:
+    """Builds a cited answer out of retrieved passages, or declines.
+
+    Unit vectors come from `unit_vectors` (stored at ingest time) when given; units it lacks are
+    embedded on the spot.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        settings: AnswerSettings,
+        unit_vectors: UnitVectorLookup | None = None,
+    ) -> None:
         self._embedder = embedder
         self._settings = settings
+        self._lookup = unit_vectors
+
+    def _vectors(self, units: list[_Unit]) -> np.ndarray:
+        stored = self._lookup(sorted({u.hit.chunk.id for u in units})) if self._lookup else {}
+        missing = [i for i, u in enumerate(units) if (u.hit.chunk.id, u.index) not in stored]
+        fresh = self._embedder.embed([units[i].text for i in missing]) if missing else None
+        rows: list[np.ndarray] = []
+        position = {i: n for n, i in enumerate(missing)}
+        for i, unit in enumerate(units):
+            if i in position:
+                assert fresh is not None
+                rows.append(fresh[position[i]])
+            else:
+                rows.append(stored[(unit.hit.chunk.id, unit.index)])
+        return np.vstack(rows)
 
     def compose(
         self, question: str, question_vector: np.ndarray, hits: list[ScoredChunk]
@@ -80,7 +143,7 @@ class ExtractiveComposer:
         units = self._units(hits)
         if not units:
             return self._refuse(hits, 0.0)
-        unit_vectors = self._embedder.embed([u.text for u in units])
+        unit_vectors = self._vectors(units)
         sentence_sims = unit_vectors @ question_vector
         chunk_scores = np.array([u.hit.score for u in units], dtype=np.float32)
         scores = SENTENCE_WEIGHT * sentence_sims + (1 - SENTENCE_WEIGHT) * chunk_scores
@@ -95,18 +158,11 @@ class ExtractiveComposer:
         seen: set[str] = set()
         units: list[_Unit] = []
         for hit in hits:
-            lines = hit.chunk.text.split("\n")
-            index = 0
-            for line in lines:
-                is_item = bool(re.match(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", line))
-                for unit in split_units(line):
-                    key = unit.lower()
-                    # A lead-in ("… the following three objectives:") says nothing alone.
-                    long_enough = is_item or len(unit.split()) >= 2
-                    if long_enough and key not in seen and not unit.endswith(":"):
-                        seen.add(key)
-                        units.append(_Unit(unit, hit, index, is_item))
-                    index += 1
+            for unit in chunk_units(hit.chunk.text):
+                key = unit.text.lower()
+                if key not in seen:  # overlap repeats sentences across chunks
+                    seen.add(key)
+                    units.append(_Unit(unit.text, hit, unit.index, unit.is_item))
         return units
 
     def _select(
@@ -115,16 +171,27 @@ class ExtractiveComposer:
         order = list(np.argsort(-scores, kind="stable"))
         best = order[0]
         floor = float(scores[best]) * self._settings.relative_cutoff
+        pairs = _pairs(units)
+        top = max(u.hit.score for u in units)
+        if best in pairs or _ADVICE_QUESTION.search(question):
+            # Advice is answered by the matching Do/Don't pair, both halves, as written: the pair
+            # of the best-retrieved passage holding one (its heading names the pair's topic).
+            for i in sorted(pairs, key=lambda j: (units[j].hit.rank, units[j].index)):
+                if units[i].hit.score < top - LIST_MARGIN:
+                    break
+                return sorted((i, pairs[i]))
         if _LIST_QUESTION.search(question):
-            # A list question is answered by a list: the items of the best-scoring passage that
-            # holds one (three items or more), when it scores close to the best sentence.
+            # A list question is answered by a list: the items of the best-retrieved passage
+            # that holds one (three items or more), if it ranks close to the best passage.
             items_by_chunk: dict[str, list[int]] = {}
             for i, unit in enumerate(units):
                 if unit.is_item:
                     items_by_chunk.setdefault(unit.hit.chunk.id, []).append(i)
-            for i in order:
-                items = items_by_chunk.get(units[i].hit.chunk.id, [])
-                if scores[i] < floor:
+            for hit in sorted(
+                {u.hit.chunk.id: u.hit for u in units}.values(), key=lambda h: h.rank
+            ):
+                items = items_by_chunk.get(hit.chunk.id, [])
+                if hit.score < top - LIST_MARGIN:
                     break
                 if len(items) >= 3:
                     return items[:12]
@@ -166,7 +233,11 @@ class ExtractiveComposer:
                     )
                 )
             parts.append(_cite(unit.text, numbers[chunk.id]))
-        as_list = len(ordered) > 1 and all(units[i].is_item for i in ordered)
+        as_list = (
+            len(ordered) > 1
+            and all(units[i].is_item for i in ordered)
+            and not all(units[i].advice for i in ordered)
+        )
         text = "\n".join(f"- {p}" for p in parts) if as_list else " ".join(parts)
         return Answer(
             answer=text,

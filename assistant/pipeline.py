@@ -32,7 +32,7 @@ class Assistant:
         self._settings = settings
         self._embedder = embedder
         self._retriever = DenseRetriever(embedder, store)
-        self._composer = ExtractiveComposer(embedder, settings.answer)
+        self._composer = ExtractiveComposer(embedder, settings.answer, store.unit_vectors)
 
     def answer(
         self,

@@ -15,6 +15,7 @@ import numpy as np
 
 from assistant.errors import InvalidFilterError, StoreUnavailableError
 from assistant.settings import Settings
+from assistant.text import TextUnit
 from assistant.types import FILTERABLE_FIELDS, Chunk, ScoredChunk
 
 Filters = Mapping[str, str | int | Sequence[str | int]]
@@ -43,12 +44,18 @@ def build_where(filters: Filters | None) -> dict[str, Any] | None:
 
 
 class ChunkStore:
-    """CRUD and similarity search over the chunk collection."""
+    """CRUD and similarity search over the chunk collection.
+
+    A companion collection (``<name>__units``) holds the vectors of each chunk's sentences and list
+    items, embedded at ingest time so that answering never embeds passage text. It is written and
+    deleted together with the chunks it belongs to.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._client: Any = None
         self._collection: Any = None
+        self._units: Any = None
         self._lock = threading.Lock()
 
     def _make_client(self) -> Any:
@@ -89,6 +96,56 @@ class ChunkStore:
                         raise StoreUnavailableError(f"cannot open the collection: {exc}") from exc
         return self._collection
 
+    @property
+    def units(self) -> Any:
+        """The companion collection of unit vectors."""
+        if self._units is None:
+            _ = self.collection
+            with self._lock:
+                if self._units is None:
+                    try:
+                        self._units = self._client.get_or_create_collection(
+                            f"{self._settings.chroma.collection}__units",
+                            configuration={"hnsw": {"space": "cosine"}},
+                            embedding_function=None,
+                        )
+                    except Exception as exc:
+                        raise StoreUnavailableError(f"cannot open the collection: {exc}") from exc
+        return self._units
+
+    def upsert_units(self, rows: Sequence[tuple[Chunk, TextUnit]], vectors: np.ndarray) -> None:
+        """Store the vectors of chunks' units (ids ``<chunk id>#<unit index>``)."""
+        if len(rows) != len(vectors):
+            raise ValueError("one vector per unit is required")
+        batch = max(1, min(int(self._client_max_batch()), 1000))
+        for start in range(0, len(rows), batch):
+            part = rows[start : start + batch]
+            self.units.upsert(
+                ids=[f"{chunk.id}#{unit.index}" for chunk, unit in part],
+                documents=[unit.text for _, unit in part],
+                metadatas=[
+                    {"chunk_id": chunk.id, "index": unit.index, "source_path": chunk.source_path}
+                    for chunk, unit in part
+                ],
+                embeddings=vectors[start : start + batch].tolist(),
+            )
+
+    def unit_vectors(self, chunk_ids: Sequence[str]) -> dict[tuple[str, int], np.ndarray]:
+        """Stored unit vectors of the given chunks, keyed by (chunk id, unit index)."""
+        if not chunk_ids:
+            return {}
+        try:
+            result = self.units.get(
+                where={"chunk_id": {"$in": list(chunk_ids)}}, include=["metadatas", "embeddings"]
+            )
+        except Exception as exc:
+            raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
+        vectors = result["embeddings"] if result["embeddings"] is not None else []
+        return {
+            (str(meta["chunk_id"]), int(meta["index"])): np.asarray(vector, dtype=np.float32)
+            for meta, vector in zip(result["metadatas"] or [], vectors, strict=True)
+        }
+
     def count(self) -> int:
         """Number of chunks stored."""
         try:
@@ -126,8 +183,10 @@ class ChunkStore:
     def delete_ids(self, ids: Iterable[str]) -> None:
         """Remove chunks by id (unknown ids are ignored)."""
         id_list = list(ids)
-        if id_list:
-            self.collection.delete(ids=id_list)
+        for start in range(0, len(id_list), 500):
+            part = id_list[start : start + 500]
+            self.collection.delete(ids=part)
+            self.units.delete(where={"chunk_id": {"$in": part}})
 
     def delete_where(self, where: dict[str, Any]) -> int:
         """Remove every chunk matching a metadata clause; returns how many there were."""
@@ -196,8 +255,15 @@ class ChunkStore:
         """Drop the collection (it is re-created empty on next use)."""
         _ = self.collection
         with self._lock:
+            name = self._settings.chroma.collection
             try:
-                self._client.delete_collection(self._settings.chroma.collection)
+                existing = {
+                    c if isinstance(c, str) else c.name for c in self._client.list_collections()
+                }
+                for collection in (name, f"{name}__units"):
+                    if collection in existing:
+                        self._client.delete_collection(collection)
             except Exception as exc:
                 raise StoreUnavailableError(f"cannot drop the collection: {exc}") from exc
             self._collection = None
+            self._units = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import pysbd
@@ -51,4 +52,30 @@ def split_units(chunk_text: str) -> list[str]:
             units.append(line)
             continue
         units.extend(sentences(line))
+    return units
+
+
+@dataclass(frozen=True)
+class TextUnit:
+    """One answerable unit of a chunk: its text, position, and whether it is a list item."""
+
+    text: str
+    index: int
+    is_item: bool
+
+
+def chunk_units(chunk_text: str) -> list[TextUnit]:
+    """The units an answer may quote from a chunk, numbered in reading order.
+
+    Lead-ins ending with a colon ("… has three objectives:") and one-word fragments of prose say
+    nothing alone and are left out; a one-word list item ("Internationalisation") is kept.
+    """
+    units: list[TextUnit] = []
+    index = 0
+    for line in chunk_text.split("\n"):
+        is_item = bool(_MARKER.match(line))
+        for unit in split_units(line):
+            if (is_item or len(unit.split()) >= 2) and not unit.endswith(":"):
+                units.append(TextUnit(unit, index, is_item))
+            index += 1
     return units

@@ -29,7 +29,7 @@ _DO = re.compile(r"^\W*do\b(?!n)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;…]['\")\]]?$")
 
 # Bump when the chunking rules change: every file is then re-chunked on the next ingest.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # 2: unit vectors stored with the chunks
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from assistant.embedder import Embedder
 from assistant.settings import Settings
 from assistant.store import ChunkStore
+from assistant.text import chunk_units
 from assistant.types import Chunk
 from ingest.chunker import CHUNKER_VERSION, StructuredChunker
 from ingest.documents import LoadedDocument
@@ -256,6 +257,9 @@ class Ingestor:
             if manifest.files.pop(cand.key, None) is not None:
                 manifest.save(manifest_path)
             vectors = self._embedder.embed([c.embedding_text for c in chunks])
+            units = [(c, u) for c in chunks for u in chunk_units(c.text)]
+            unit_vectors = self._embedder.embed([u.text for _, u in units])
+            self._store.upsert_units(units, unit_vectors)
             self._store.upsert(chunks, vectors)
             new_ids = {c.id for c in chunks}
             stale = set(self._store.ids_where({"source_path": cand.key})) - new_ids
