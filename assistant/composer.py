@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -137,7 +137,11 @@ class ExtractiveComposer:
         return np.vstack(rows)
 
     def compose(
-        self, question: str, question_vector: np.ndarray, hits: list[ScoredChunk]
+        self,
+        question: str,
+        question_vector: np.ndarray,
+        hits: list[ScoredChunk],
+        unknown_terms: Sequence[str] = (),
     ) -> Answer:
         """An answer whose sentences all come from `hits`, each followed by its citation."""
         units = self._units(hits)
@@ -148,11 +152,14 @@ class ExtractiveComposer:
         chunk_scores = np.array([u.hit.score for u in units], dtype=np.float32)
         scores = SENTENCE_WEIGHT * sentence_sims + (1 - SENTENCE_WEIGHT) * chunk_scores
         best = int(np.argmax(scores))
-        evidence = float(scores[best])
+        # Terms the documents never mention lower the evidence: the passages found are about
+        # something near the question, not the thing asked.
+        penalty = self._settings.unknown_term_penalty * min(len(unknown_terms), 2)
+        evidence = float(scores[best]) - penalty
         if evidence < self._settings.refusal_threshold:
-            return self._refuse(hits, evidence)
+            return replace(self._refuse(hits, evidence), unknown_terms=list(unknown_terms))
         chosen = self._select(units, unit_vectors, scores, question)
-        return self._render(units, chosen, evidence)
+        return replace(self._render(units, chosen, evidence), unknown_terms=list(unknown_terms))
 
     def _units(self, hits: list[ScoredChunk]) -> list[_Unit]:
         seen: set[str] = set()

@@ -9,7 +9,8 @@ import numpy as np
 
 from assistant.composer import ExtractiveComposer
 from assistant.embedder import Embedder
-from assistant.retriever import DenseRetriever, query_vector
+from assistant.lexical import LexicalIndex
+from assistant.retriever import HybridRetriever, query_vector
 from assistant.settings import Settings
 from assistant.store import ChunkStore, Filters, build_where
 from assistant.types import Answer, ScoredChunk
@@ -31,7 +32,17 @@ class Assistant:
     def __init__(self, settings: Settings, embedder: Embedder, store: ChunkStore) -> None:
         self._settings = settings
         self._embedder = embedder
-        self._retriever = DenseRetriever(embedder, store)
+        self._store = store
+        self.lexical = LexicalIndex(store, self._store_signature)
+        self._uses_lexical = (
+            settings.retrieval.bm25_weight > 0 or settings.answer.unknown_term_penalty > 0
+        )
+        self._retriever = HybridRetriever(
+            store,
+            self.lexical,
+            settings.retrieval.bm25_weight,
+            settings.retrieval.candidates,
+        )
         self._composer = ExtractiveComposer(embedder, settings.answer, store.unit_vectors)
 
     def answer(
@@ -43,7 +54,8 @@ class Assistant:
     ) -> Answer:
         """A grounded answer to `question` in the context of `history`."""
         own, hits = self._search(question, history, filters, top_k)
-        return self._composer.compose(question, own, hits)
+        unknown = self.lexical.unknown_terms(question) if self._uses_lexical else []
+        return self._composer.compose(question, own, hits, unknown)
 
     def retrieve(
         self,
@@ -65,5 +77,14 @@ class Assistant:
         build_where(filters)  # validate before any model work
         context = [t.content for t in reversed(history) if t.role == "user"][:MAX_CONTEXT_TURNS]
         own, mixed = query_vector(self._embedder, question.strip(), context)
-        hits = self._retriever.retrieve(mixed, top_k or self._settings.retrieval.top_k, filters)
+        lexical_query = " ".join([question, *context])
+        hits = self._retriever.retrieve(
+            lexical_query, mixed, top_k or self._settings.retrieval.top_k, filters
+        )
         return own, hits
+
+    def _store_signature(self) -> tuple[int, int]:
+        """Changes whenever ingestion changed the store: chunk count and manifest mtime."""
+        manifest = self._settings.manifest_path
+        mtime = manifest.stat().st_mtime_ns if manifest.exists() else 0
+        return self._store.count(), mtime

@@ -1,4 +1,4 @@
-"""Dense retrieval: question (plus weighted conversation context) → nearest chunks in Chroma."""
+"""Retrieval: dense search in Chroma fused with BM25, with conversation context mixed in."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from assistant.embedder import Embedder
-from assistant.store import ChunkStore, Filters
+from assistant.lexical import LexicalIndex, reciprocal_rank_fusion
+from assistant.store import ChunkStore, Filters, matches
 from assistant.types import ScoredChunk
 
 HISTORY_WEIGHT = 0.35
@@ -32,15 +33,49 @@ def query_vector(
     return own, mixed / norm
 
 
-class DenseRetriever:
-    """Top-k similarity search over the chunk store."""
+class HybridRetriever:
+    """Dense (Chroma) and lexical (BM25) candidates fused by weighted reciprocal rank.
 
-    def __init__(self, embedder: Embedder, store: ChunkStore) -> None:
-        self._embedder = embedder
+    Every returned chunk carries its cosine similarity to the question as `score` (lexical-only
+    candidates get theirs from their stored vector), so downstream scoring is on one scale.
+    With `bm25_weight` 0 or no lexical index it is plain dense retrieval.
+    """
+
+    def __init__(
+        self,
+        store: ChunkStore,
+        lexical: LexicalIndex | None,
+        bm25_weight: float,
+        candidates: int,
+    ) -> None:
         self._store = store
+        self._lexical = lexical
+        self._bm25_weight = bm25_weight
+        self._candidates = candidates
 
     def retrieve(
-        self, vector: np.ndarray, k: int, filters: Filters | None = None
+        self, query: str, vector: np.ndarray, k: int, filters: Filters | None = None
     ) -> list[ScoredChunk]:
-        """The `k` best chunks for a query vector."""
-        return self._store.query(vector, k, filters)
+        """The `k` best chunks for a question (text for BM25, vector for dense search)."""
+        if self._lexical is None or self._bm25_weight <= 0:
+            return self._store.query(vector, k, filters)
+        pool = max(self._candidates, k)
+        dense = self._store.query(vector, pool, filters)
+        lexical = self._lexical.search(query, pool)
+        fused = reciprocal_rank_fusion(
+            [
+                ([h.chunk.id for h in dense], 1.0),
+                ([h.chunk_id for h in lexical], self._bm25_weight),
+            ]
+        )
+        known = {h.chunk.id: h for h in dense}
+        wanted = [cid for cid, _ in fused]
+        missing = [cid for cid in wanted if cid not in known]
+        extra = {
+            chunk.id: ScoredChunk(chunk, float(vec @ vector), 0)
+            for chunk, vec in self._store.with_vectors(missing)
+            if matches(chunk, filters)
+        }
+        ordered = [known.get(cid) or extra.get(cid) for cid in wanted]
+        top = [hit for hit in ordered if hit is not None][:k]
+        return [ScoredChunk(h.chunk, h.score, rank) for rank, h in enumerate(top)]

@@ -63,6 +63,15 @@ class RetrievalSettings(BaseModel):
     """How many passages are retrieved and handed to the composer."""
 
     top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question.")
+    bm25_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=4.0,
+        description="Weight of BM25 against dense search (1.0) in rank fusion; 0 turns BM25 off.",
+    )
+    candidates: int = Field(
+        default=20, ge=1, le=200, description="Candidates each retriever contributes to fusion."
+    )
 
 
 class AnswerSettings(BaseModel):
@@ -76,6 +85,15 @@ class AnswerSettings(BaseModel):
         description=(
             "Decline when the best evidence score (cosine similarity of question and passage "
             "sentence, 0-1) is below this value."
+        ),
+    )
+    unknown_term_penalty: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Subtracted from the evidence score for each question term (at most two) that occurs "
+            "nowhere in the documents, e.g. a country or budget the corpus never mentions."
         ),
     )
     relative_cutoff: float = Field(

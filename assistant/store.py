@@ -43,6 +43,18 @@ def build_where(filters: Filters | None) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def matches(chunk: Chunk, filters: Filters | None) -> bool:
+    """Whether a chunk satisfies the filters (the same rules as `build_where`)."""
+    if not filters:
+        return True
+    build_where(filters)
+    for key, value in filters.items():
+        allowed = list(value) if isinstance(value, list | tuple) else [value]
+        if getattr(chunk, key) not in allowed:
+            return False
+    return True
+
+
 class ChunkStore:
     """CRUD and similarity search over the chunk collection.
 
@@ -210,6 +222,35 @@ class ChunkStore:
                 result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
             )
         }
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every chunk in the store (for the lexical index)."""
+        result = self.collection.get(include=["documents", "metadatas"])
+        return [
+            Chunk.from_store(cid, text or "", meta or {})
+            for cid, text, meta in zip(
+                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
+            )
+        ]
+
+    def with_vectors(self, ids: Sequence[str]) -> list[tuple[Chunk, np.ndarray]]:
+        """Chunks by id with their stored vectors."""
+        if not ids:
+            return []
+        result = self.collection.get(
+            ids=list(ids), include=["documents", "metadatas", "embeddings"]
+        )
+        vectors = result["embeddings"] if result["embeddings"] is not None else []
+        return [
+            (Chunk.from_store(cid, text or "", meta or {}), np.asarray(vec, dtype=np.float32))
+            for cid, text, meta, vec in zip(
+                result["ids"],
+                result["documents"] or [],
+                result["metadatas"] or [],
+                vectors,
+                strict=True,
+            )
+        ]
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """All chunks of a document, in reading order."""

@@ -118,3 +118,4 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     refused: bool = False
     evidence_score: float = 0.0
+    unknown_terms: list[str] = field(default_factory=list)

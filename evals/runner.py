@@ -45,6 +45,7 @@ class CaseResult:
     latency_ms: float
     metrics: dict[str, float] = field(default_factory=dict)
     judge_calls: int = 0
+    unknown_terms: list[str] = field(default_factory=list)
 
     @property
     def correct(self) -> bool:
@@ -73,6 +74,7 @@ def evaluate_case(container: Container, case: EvalCase, judge: Judge | None = No
         citations=[asdict(c) for c in answer.citations],
         retrieved_doc_ids=ranked[:10],
         latency_ms=round(latency, 2),
+        unknown_terms=answer.unknown_terms,
     )
     m = result.metrics
     if case.answerable:

@@ -95,3 +95,42 @@ def test_list_question_gets_the_list() -> None:
 def test_citation_goes_before_final_punctuation() -> None:
     assert _cite("A sentence.", 2) == "A sentence [2]."
     assert _cite("No stop", 1) == "No stop [1]"
+
+
+def test_advice_question_gets_the_whole_pair_from_the_best_passage() -> None:
+    comp, emb = composer()
+    pair_a = "Don't: fund every alliance budget.\nDo instead: fund strategic wage work."
+    pair_b = "Don't: support single firms.\nDo instead: support groups of firms."
+    answer = comp.compose(
+        "Should the alliance fund everything?",
+        emb.embed(["alliance budget"])[0],
+        [hit(pair_a, 0.9, 0), hit(pair_b, 0.85, 1)],
+    )
+    assert answer.answer == (
+        "Don't: fund every alliance budget [1]. Do instead: fund strategic wage work [1]."
+    )
+    assert len(answer.citations) == 1
+
+
+def test_stored_unit_vectors_are_used_instead_of_embedding() -> None:
+    emb = KeywordEmbedder()
+    calls: list[list[str]] = []
+    chunk_text = "The average wage is 13.5% higher. The alliance has members."
+    stored = {("c0", 0): emb.embed(["wage"])[0], ("c0", 1): emb.embed(["alliance"])[0]}
+
+    def lookup(ids: Sequence[str]) -> dict[tuple[str, int], np.ndarray]:
+        calls.append(list(ids))
+        return stored
+
+    class CountingEmbedder(KeywordEmbedder):
+        embedded: list[str] = []  # noqa: RUF012
+
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            self.embedded.extend(texts)
+            return super().embed(texts)
+
+    counting = CountingEmbedder()
+    comp = ExtractiveComposer(counting, AnswerSettings(refusal_threshold=0.5), lookup)  # type: ignore[arg-type]
+    answer = comp.compose("wage?", emb.embed(["wage"])[0], [hit(chunk_text, 0.9, 0)])
+    assert "13.5%" in answer.answer and calls == [["c0"]]
+    assert counting.embedded == []  # nothing embedded at answer time

@@ -15,12 +15,12 @@ from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
 
-FLOORS = {
+FLOORS = {  # measured (hybrid retrieval, pair/list answers): 1.0, 0.964, 0.860, 0.333, 0.713
     "recall@5": 0.97,
-    "mrr": 0.90,
-    "fact_hit": 0.72,
+    "mrr": 0.93,
+    "fact_hit": 0.82,
     "refusal_accuracy": 0.28,
-    "accuracy": 0.58,
+    "accuracy": 0.67,
 }
 CEILINGS = {"false_refusal_rate": 0.05}
 

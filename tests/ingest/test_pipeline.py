@@ -162,3 +162,28 @@ def test_a_second_root_does_not_remove_the_first(stack: Stack, tmp_path: Path) -
     report = stack.ingestor.run([extra])
     assert report.count(Status.INDEXED) == 1 and report.count(Status.REMOVED) == 0
     assert stack.store.count() == total + 1
+
+
+def test_unit_vectors_follow_their_chunks(stack: Stack) -> None:
+    stack.ingestor.run()
+    chunks = stack.store.chunks_of("eu-clusters-talks")
+    vectors = stack.store.unit_vectors([c.id for c in chunks])
+    assert vectors and {cid for cid, _ in vectors} == {c.id for c in chunks}
+    (stack.corpus / "eu-clusters-talks.md").unlink()
+    stack.ingestor.run()
+    assert stack.store.unit_vectors([c.id for c in chunks]) == {}
+
+
+def test_answering_embeds_only_the_question(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    stack.ingestor.run()
+    embedded: list[str] = []
+    real = stack.container.embedder.embed
+
+    def spy(texts):  # type: ignore[no-untyped-def]
+        embedded.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(stack.container.embedder, "embed", spy)
+    answer = stack.container.assistant.answer("What does Trend Universe offer?")
+    assert not answer.refused
+    assert embedded == ["What does Trend Universe offer?"]

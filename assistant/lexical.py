@@ -1,0 +1,112 @@
+"""BM25 over the same chunks as Chroma (bm25s), kept in step with the store.
+
+The index is built in memory from the store's chunks on first use, in well under a second for
+thousands of chunks, and rebuilt whenever the store has changed: the signature is the chunk count
+plus the ingest manifest's modification time, both cheap to read on every query. It also gives
+the corpus vocabulary, which refusal uses to spot question terms the documents never mention.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.store import ChunkStore
+
+
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    """A chunk id with its BM25 score and rank."""
+
+    chunk_id: str
+    score: float
+    rank: int
+
+
+class LexicalIndex:
+    """A BM25 index of every chunk (title, section and text), rebuilt when the store changes."""
+
+    def __init__(self, store: ChunkStore, signature: Callable[[], object]) -> None:
+        self._store = store
+        self._signature = signature
+        self._lock = threading.Lock()
+        self._built_for: object = None
+        self._ids: list[str] = []
+        self._bm25: Any = None
+        self._vocab: frozenset[str] = frozenset()
+        self._stem = _stemmer()
+
+    def _tokenize(self, texts: Sequence[str]) -> Any:
+        import bm25s
+
+        return bm25s.tokenize(list(texts), stopwords="en", stemmer=self._stem, show_progress=False)
+
+    def refresh(self) -> None:
+        """Rebuild the index if the store changed since it was built."""
+        signature = self._signature()
+        if signature == self._built_for:
+            return
+        with self._lock:
+            if signature == self._built_for:
+                return
+            import bm25s
+
+            chunks = self._store.all_chunks()
+            self._ids = [c.id for c in chunks]
+            if chunks:
+                tokens = self._tokenize([c.embedding_text for c in chunks])
+                bm25 = bm25s.BM25()
+                bm25.index(tokens, show_progress=False)
+                self._bm25 = bm25
+                self._vocab = frozenset(k for k in tokens.vocab if k)
+            else:
+                self._bm25, self._vocab = None, frozenset()
+            self._built_for = signature
+
+    def search(self, query: str, k: int) -> list[LexicalHit]:
+        """The `k` best chunks by BM25 (chunks with a zero score are left out)."""
+        self.refresh()
+        if self._bm25 is None or not self._ids:
+            return []
+        tokens = self._tokenize([query])
+        if not any(t in self._vocab for t in tokens.vocab):
+            return []
+        docs, scores = self._bm25.retrieve(tokens, k=min(k, len(self._ids)), show_progress=False)
+        return [
+            LexicalHit(self._ids[int(d)], float(s), rank)
+            for rank, (d, s) in enumerate(zip(docs[0], scores[0], strict=True))
+            if s > 0
+        ]
+
+    def unknown_terms(self, text: str) -> list[str]:
+        """Stemmed content words of `text` that occur nowhere in the indexed chunks."""
+        self.refresh()
+        if not self._vocab:
+            return []
+        return sorted(t for t in self._tokenize([text]).vocab if t and t not in self._vocab)
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[tuple[Sequence[str], float]], k: int = 60
+) -> list[tuple[str, float]]:
+    """Fuse ranked id lists, each with a weight: score = Σ weight / (k + rank)."""
+    fused: dict[str, float] = {}
+    for ids, weight in rankings:
+        for rank, item in enumerate(ids):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank + 1)
+    return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def cosine_scores(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Cosine similarity of unit vectors with a unit query vector."""
+    return vectors @ query if len(vectors) else np.zeros(0, dtype=np.float32)

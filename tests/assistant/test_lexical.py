@@ -1,0 +1,37 @@
+import pytest
+
+from assistant.lexical import reciprocal_rank_fusion
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.unit
+
+
+def test_rank_fusion_weights_and_ties() -> None:
+    fused = reciprocal_rank_fusion([(["a", "b", "c"], 1.0), (["c", "d"], 0.5)], k=60)
+    ids = [cid for cid, _ in fused]
+    assert ids[0] == "c" and set(ids) == {"a", "b", "c", "d"}  # in both lists: wins
+    assert dict(fused)["c"] == pytest.approx(1 / 63 + 0.5 / 61)
+    assert reciprocal_rank_fusion([(["x"], 1.0), (["y"], 1.0)]) == [("x", 1 / 61), ("y", 1 / 61)]
+
+
+@pytest.mark.integration
+def test_bm25_finds_exact_names_and_knows_the_vocabulary(indexed: Stack) -> None:
+    lexical = indexed.container.assistant.lexical
+    hits = lexical.search("KlasterLT", 5)
+    assert hits and indexed.store.get([hits[0].chunk_id])[hits[0].chunk_id].doc_id == "eca-members"
+    assert lexical.unknown_terms("What is the annual budget for Estonia?") == ["budget", "estonia"]
+    assert lexical.unknown_terms("Which association represents Portugal?") == []
+
+
+@pytest.mark.integration
+def test_lexical_index_follows_ingestion(stack: Stack) -> None:
+    stack.ingestor.run()
+    lexical = stack.container.assistant.lexical
+    assert lexical.search("zyxwv", 5) == []
+    (stack.corpus / "new-note.md").write_text(
+        "---\nid: new-note\ntitle: New note\ndoc_type: facts_and_figures\n---\n"
+        "The zyxwv programme is a fictitious test programme.\n"
+    )
+    stack.ingestor.run()
+    hits = lexical.search("zyxwv", 5)
+    assert hits and hits[0].chunk_id.startswith("new-note:")
