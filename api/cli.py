@@ -190,7 +190,9 @@ def _run_eval(dataset: str, limit: int | None, judge_name: str = "none") -> tupl
 @eval_app.callback()
 def eval_(
     ctx: typer.Context,
-    dataset: Annotated[str, typer.Option(help="`gold`, `clapnq`, or a JSONL file.")] = "gold",
+    dataset: Annotated[
+        str, typer.Option(help="`gold`, `clapnq`, a JSONL file, or a BEIR-style folder.")
+    ] = "gold",
     out: Annotated[Optional[Path], typer.Option(help="Output folder.")] = None,  # noqa: UP045
     limit: Annotated[Optional[int], typer.Option(help="Only the first N cases.")] = None,  # noqa: UP045
     compare: Annotated[

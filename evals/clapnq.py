@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.settings import PROJECT_ROOT
-from evals.datasets import EvalCase
+from evals.datasets import EvalCase, write_passages
 
 DEFAULT_DIR = PROJECT_ROOT.parent / "shared" / "datasets" / "clapnq-dev"
 FILES = {True: "clapnq_dev_answerable.jsonl", False: "clapnq_dev_unanswerable.jsonl"}
@@ -47,26 +47,18 @@ def available(folder: Path = DEFAULT_DIR) -> bool:
 
 
 def write_corpus(folder: Path, target: Path) -> int:
-    """Write one Markdown file per distinct passage (unchanged ones untouched); return the count."""
-    target.mkdir(parents=True, exist_ok=True)
-    written: set[str] = set()
+    """Write one Markdown file per distinct passage; return the count."""
+    passages: dict[str, tuple[str, str]] = {}
     for answerable in (True, False):
         for row in _rows(folder, answerable):
             passage = row["passages"][0]
             doc_id = passage_id(passage["title"], passage["text"])
-            if doc_id in written:
-                continue
-            written.add(doc_id)
-            title = json.dumps(passage["title"], ensure_ascii=False)
-            body = (
-                f"---\nid: {doc_id}\ntitle: {title}\ndoc_type: other\n"
-                f'source: "ClapNQ dev (Wikipedia)"\nlanguage: en\n---\n'
-                f"{detokenize(passage['text'])}\n"
-            )
-            path = target / f"{doc_id}.md"
-            if not path.is_file() or path.read_text(encoding="utf-8") != body:
-                path.write_text(body, encoding="utf-8")
-    return len(written)
+            passages.setdefault(doc_id, (passage["title"], detokenize(passage["text"])))
+    return write_passages(
+        ((doc_id, title, text) for doc_id, (title, text) in passages.items()),
+        target,
+        source="ClapNQ dev (Wikipedia)",
+    )
 
 
 def load_cases(folder: Path = DEFAULT_DIR, limit: int | None = None) -> list[EvalCase]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,3 +60,66 @@ def load_jsonl(path: Path) -> list[EvalCase]:
     if len(ids) != len(set(ids)):
         raise ValueError(f"{path}: duplicate case ids")
     return cases
+
+
+def write_passages(passages: Iterable[tuple[str, str, str]], target: Path, source: str) -> int:
+    """Write (id, title, text) passages as Markdown documents for ingestion.
+
+    Files whose content is unchanged are left alone, so re-ingesting costs nothing.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for doc_id, title, text in passages:
+        meta = {"id": doc_id, "title": title or doc_id, "doc_type": "other", "source": source}
+        header = "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.items())
+        body = f"---\n{header}---\n{text}\n"
+        path = target / f"{doc_id}.md"
+        if not path.is_file() or path.read_text(encoding="utf-8") != body:
+            path.write_text(body, encoding="utf-8")
+        count += 1
+    return count
+
+
+def is_beir(folder: Path) -> bool:
+    """Whether `folder` holds a BEIR-style dataset (corpus.jsonl, queries.jsonl, qrels/)."""
+    return (folder / "corpus.jsonl").is_file() and (folder / "queries.jsonl").is_file()
+
+
+def load_beir(
+    folder: Path, split: str = "test"
+) -> tuple[list[tuple[str, str, str]], list[EvalCase]]:
+    """Passages and cases of a BEIR-style dataset.
+
+    ``corpus.jsonl`` rows have ``_id``, ``title``, ``text``; ``queries.jsonl`` rows ``_id`` and
+    ``text``; ``qrels/<split>.tsv`` lists ``query-id``, ``corpus-id``, ``score`` (score > 0 is
+    relevant). Queries with no relevant document are treated as unanswerable.
+    """
+    from ingest.documents import slugify
+
+    with (folder / "corpus.jsonl").open(encoding="utf-8") as handle:
+        docs = [json.loads(line) for line in handle if line.strip()]
+    ids = {str(d["_id"]): slugify(str(d["_id"])) for d in docs}
+    passages = [(ids[str(d["_id"])], str(d.get("title", "")), str(d["text"])) for d in docs]
+    relevant: dict[str, list[str]] = {}
+    qrels = folder / "qrels" / f"{split}.tsv"
+    if qrels.is_file():
+        with qrels.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                if float(row.get("score", 1)) > 0 and row["corpus-id"] in ids:
+                    relevant.setdefault(row["query-id"], []).append(ids[row["corpus-id"]])
+    cases = []
+    with (folder / "queries.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                query = json.loads(line)
+                gold = relevant.get(str(query["_id"]), [])
+                cases.append(
+                    EvalCase(
+                        id=str(query["_id"]),
+                        question=str(query["text"]),
+                        answerable=bool(gold),
+                        kind="answerable" if gold else "unanswerable",
+                        gold_doc_ids=gold,
+                    )
+                )
+    return passages, cases
