@@ -35,6 +35,17 @@ def _container() -> Container:
     return container
 
 
+def _progress() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
 @app.command()
 def ingest(
     paths: Annotated[
@@ -53,14 +64,7 @@ def ingest(
             console.print(f"[red]no such file or folder:[/red] {path}")
             raise typer.Exit(2)
     ingestor = Ingestor(container.settings, container.embedder, container.store)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with _progress() as progress:
         task = progress.add_task("embedding chunks", total=None)
 
         def on_progress(done: int, total: int) -> None:
@@ -132,17 +136,6 @@ eval_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(eval_app, name="eval")
-
-
-def _progress() -> Progress:
-    return Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
 
 
 def _judge(name: str) -> tuple[Any, str | None]:

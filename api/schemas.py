@@ -6,21 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.types import DOC_TYPES
+from assistant.types import DocType
 
 MAX_QUESTION_CHARS = 2000
-
-DocType = Literal[
-    "policy_guide",
-    "dos_and_donts",
-    "service_description",
-    "eligibility",
-    "facts_and_figures",
-    "directory",
-    "event",
-    "other",
-]
-assert set(DocType.__args__) == set(DOC_TYPES)  # type: ignore[attr-defined]
 
 
 class Message(BaseModel):

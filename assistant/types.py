@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
-DOC_TYPES = (
+DocType = Literal[
     "policy_guide",
     "dos_and_donts",
     "service_description",
@@ -14,7 +14,8 @@ DOC_TYPES = (
     "directory",
     "event",
     "other",
-)
+]
+DOC_TYPES: tuple[str, ...] = get_args(DocType)
 
 # Metadata keys a caller may filter on, with the Python type of their values.
 FILTERABLE_FIELDS: dict[str, type] = {"doc_type": str, "source": str, "year": int, "doc_id": str}
