@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.embedder import Embedder
 from assistant.settings import AnswerSettings
-from assistant.text import chunk_units
+from assistant.text import DO, DONT, chunk_units
 from assistant.types import Answer, Citation, ScoredChunk
 
 REFUSAL = "The documents I have do not answer this question."
@@ -31,8 +31,6 @@ _LIST_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _END_PUNCT = re.compile(r"([.!?:;…]+)$")
-_DONT = re.compile(r"^\W*(?:don[’']?t|do not)\b", re.IGNORECASE)
-_DO = re.compile(r"^\W*do\b(?!n)", re.IGNORECASE)
 _LABEL = re.compile(r"^\W*(?:don[’']?t|do not|do(?: instead)?)\s*:", re.IGNORECASE)
 # "Should a region …?", "Is it good policy to …?": a question a Do/Don't pair answers.
 _ADVICE_QUESTION = re.compile(
@@ -58,12 +56,12 @@ class _Unit:
         """
         labelled = _LABEL.match(self.text)
         if labelled:
-            return "dont" if _DONT.match(labelled.group(0)) else "do"
+            return "dont" if DONT.match(labelled.group(0)) else "do"
         if not self.is_item:
             return None
-        if _DONT.match(self.text):
+        if DONT.match(self.text):
             return "dont"
-        return "do" if _DO.match(self.text) else None
+        return "do" if DO.match(self.text) else None
 
 
 def _cite(text: str, n: int) -> str:

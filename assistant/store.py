@@ -90,46 +90,40 @@ class ChunkStore:
             )
             raise StoreUnavailableError(f"cannot open the Chroma store at {where}: {exc}") from exc
 
+    def _open(self, name: str) -> Any:
+        """Get or create a collection in cosine space (our vectors, never Chroma's embedder)."""
+        if self._client is None:
+            self._client = self._make_client()
+        try:
+            return self._client.get_or_create_collection(
+                name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+        except Exception as exc:
+            raise StoreUnavailableError(f"cannot open the collection {name!r}: {exc}") from exc
+
     @property
     def collection(self) -> Any:
-        """The Chroma collection, created in cosine space on first use."""
+        """The chunk collection, created on first use."""
         if self._collection is None:
             with self._lock:
                 if self._collection is None:
-                    if self._client is None:
-                        self._client = self._make_client()
-                    try:
-                        self._collection = self._client.get_or_create_collection(
-                            self._settings.chroma.collection,
-                            configuration={"hnsw": {"space": "cosine"}},
-                            embedding_function=None,
-                        )
-                    except Exception as exc:
-                        raise StoreUnavailableError(f"cannot open the collection: {exc}") from exc
+                    self._collection = self._open(self._settings.chroma.collection)
         return self._collection
 
     @property
     def units(self) -> Any:
         """The companion collection of unit vectors."""
         if self._units is None:
-            _ = self.collection
             with self._lock:
                 if self._units is None:
-                    try:
-                        self._units = self._client.get_or_create_collection(
-                            f"{self._settings.chroma.collection}__units",
-                            configuration={"hnsw": {"space": "cosine"}},
-                            embedding_function=None,
-                        )
-                    except Exception as exc:
-                        raise StoreUnavailableError(f"cannot open the collection: {exc}") from exc
+                    self._units = self._open(f"{self._settings.chroma.collection}__units")
         return self._units
 
     def upsert_units(self, rows: Sequence[tuple[Chunk, TextUnit]], vectors: np.ndarray) -> None:
         """Store the vectors of chunks' units (ids ``<chunk id>#<unit index>``)."""
         if len(rows) != len(vectors):
             raise ValueError("one vector per unit is required")
-        batch = max(1, min(int(self._client_max_batch()), 1000))
+        batch = self._batch_size()
         for start in range(0, len(rows), batch):
             part = rows[start : start + batch]
             self.units.upsert(
@@ -171,7 +165,7 @@ class ChunkStore:
         """Insert or replace chunks with their vectors, in batches Chroma accepts."""
         if len(chunks) != len(vectors):
             raise ValueError("one vector per chunk is required")
-        batch = max(1, min(int(self._client_max_batch()), 1000))
+        batch = self._batch_size()
         for start in range(0, len(chunks), batch):
             part = chunks[start : start + batch]
             self.collection.upsert(
@@ -181,12 +175,14 @@ class ChunkStore:
                 embeddings=vectors[start : start + batch].tolist(),
             )
 
-    def _client_max_batch(self) -> int:
+    def _batch_size(self) -> int:
+        """Rows per write: Chroma's own limit, at most 1000."""
         _ = self.collection
         try:
-            return int(self._client.get_max_batch_size())
+            limit = int(self._client.get_max_batch_size())
         except Exception:
-            return 1000
+            limit = 1000
+        return max(1, min(limit, 1000))
 
     def ids_where(self, where: dict[str, Any]) -> list[str]:
         """Ids of the chunks matching a metadata clause."""

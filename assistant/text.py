@@ -8,7 +8,11 @@ from functools import lru_cache
 
 import pysbd
 
-_MARKER = re.compile(r"^\s*(?:[-*+•▪◦●‣]|\d{1,3}[.)])\s+")
+# A list item's opening marker: a bullet or "1." / "1)".
+LIST_MARKER = re.compile(r"^\s*(?:[-*+•▪◦●‣]|\d{1,3}[.)])\s+")
+# The two halves of a Do/Don't pair, by their opening words.
+DONT = re.compile(r"^\W*(?:don[’']?t|do not)\b", re.IGNORECASE)
+DO = re.compile(r"^\W*do\b(?!n)", re.IGNORECASE)
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(.+?)\1")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
@@ -46,8 +50,8 @@ def split_units(chunk_text: str) -> list[str]:
             if row:
                 units.append(row)
             continue
-        is_item = bool(_MARKER.match(line))
-        line = plain(_MARKER.sub("", line, count=1))
+        is_item = bool(LIST_MARKER.match(line))
+        line = plain(LIST_MARKER.sub("", line, count=1))
         if is_item:
             units.append(line)
             continue
@@ -73,7 +77,7 @@ def chunk_units(chunk_text: str) -> list[TextUnit]:
     units: list[TextUnit] = []
     index = 0
     for line in chunk_text.split("\n"):
-        is_item = bool(_MARKER.match(line))
+        is_item = bool(LIST_MARKER.match(line))
         for unit in split_units(line):
             if (is_item or len(unit.split()) >= 2) and not unit.endswith(":"):
                 units.append(TextUnit(unit, index, is_item))

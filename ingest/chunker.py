@@ -18,14 +18,12 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from assistant.text import DO, DONT, LIST_MARKER
 from assistant.types import Chunk
 from ingest.documents import LoadedDocument, Section
 
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•▪◦●‣]|\d{1,3}[.)])\s+")
 _TABLE_ROW = re.compile(r"^\s*\|")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
-_DONT = re.compile(r"^\W*(?:don[’']?t|do not)\b", re.IGNORECASE)
-_DO = re.compile(r"^\W*do\b(?!n)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;…]['\")\]]?$")
 
 # Bump when the chunking rules change: every file is then re-chunked on the next ingest.
@@ -41,7 +39,7 @@ class Block:
 
 
 def _strip_marker(line: str) -> str:
-    return _LIST_ITEM.sub("", line, count=1)
+    return LIST_MARKER.sub("", line, count=1)
 
 
 def split_blocks(text: str) -> list[Block]:
@@ -71,14 +69,14 @@ def split_blocks(text: str) -> list[Block]:
             blocks.append(Block(line.strip(), "row"))
             i += 1
             continue
-        if _LIST_ITEM.match(line):
+        if LIST_MARKER.match(line):
             flush_para()
             item = [line.strip()]
             i += 1
             # Continuation lines: indented ones, or wrapped lines (previous line ends mid-sentence).
             while i < len(lines) and lines[i].strip():
                 nxt = lines[i]
-                if _LIST_ITEM.match(nxt) or _TABLE_ROW.match(nxt):
+                if LIST_MARKER.match(nxt) or _TABLE_ROW.match(nxt):
                     break
                 if not (nxt.startswith((" ", "\t")) or not _SENTENCE_END.search(item[-1])):
                     break
@@ -100,9 +98,7 @@ def _pair_dos_and_donts(blocks: list[Block]) -> list[Block]:
         block = blocks[i]
         if i + 1 < len(blocks) and block.kind == "item" and blocks[i + 1].kind == "item":
             first, second = _strip_marker(block.text), _strip_marker(blocks[i + 1].text)
-            if (_DONT.match(first) and _DO.match(second)) or (
-                _DO.match(first) and _DONT.match(second)
-            ):
+            if (DONT.match(first) and DO.match(second)) or (DO.match(first) and DONT.match(second)):
                 out.append(Block(f"{block.text}\n{blocks[i + 1].text}", "pair"))
                 i += 2
                 continue
