@@ -27,7 +27,7 @@ _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 _SENTENCE_END = re.compile(r"[.!?:;…]['\")\]]?$")
 
 # Bump when the chunking rules change: every file is then re-chunked on the next ingest.
-CHUNKER_VERSION = "2"  # 2: unit vectors stored with the chunks
+CHUNKER_VERSION = "3"  # 2: unit vectors stored; 3: sentences kept whole across PDF pages
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ outline (bookmarks), where present, gives each page's section headings.
 from __future__ import annotations
 
 import multiprocessing
+import re
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,34 @@ def _page_sections(
     return sections
 
 
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
+_FIRST_SENTENCE = re.compile(r"^(.{1,400}?[.!?…][\"'”’)\]]*)(?:\s+|$)", re.DOTALL)
+
+
+def _join_split_sentences(sections: list[Section]) -> list[Section]:
+    """Finish a sentence cut by a page break with the head of the next page's same section.
+
+    The whole sentence is kept on the page where it starts, so that it is not split into two
+    fragments that each read as nonsense.
+    """
+    out = list(sections)
+    for i in range(len(out) - 1):
+        here, there = out[i], out[i + 1]
+        if (
+            here.page is None
+            or there.page != here.page + 1
+            or here.heading != there.heading
+            or _SENTENCE_END.search(here.text.rstrip())
+        ):
+            continue
+        head = _FIRST_SENTENCE.match(there.text)
+        if head is None:
+            continue
+        out[i] = Section(f"{here.text.rstrip()} {head.group(1)}", here.heading, here.page)
+        out[i + 1] = Section(there.text[head.end() :].strip(), there.heading, there.page)
+    return [s for s in out if s.text]
+
+
 def _drop_leading_title(text: str, title: str) -> str:
     """Remove the title when it opens the first page (it is metadata, not content)."""
     lines = text.split("\n")
@@ -213,6 +242,7 @@ def load_pdf(path: Path, timeout_s: float = 60.0) -> LoadedDocument:
             text = _drop_leading_title(text, meta["title"])
         headings = [(d, t) for p, d, t in outline if p == index]
         sections.extend(_page_sections(text, index + 1, headings, heading_path))
+    sections = _join_split_sentences(sections)
     if not sections:
         raise LoadError(
             FailureReason.NO_TEXT,

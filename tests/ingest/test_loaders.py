@@ -123,3 +123,11 @@ def test_not_a_pdf_at_all(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as err:
         load_document(path)
     assert err.value.reason == FailureReason.CORRUPT
+
+
+def test_sentence_cut_by_a_page_break_stays_whole() -> None:
+    doc = load_document(CORPUS / "pdf" / "cluster-organisations.pdf")
+    holding = [s for s in doc.sections if "1,600 cluster organisations" in s.text]
+    assert len(holding) == 1
+    assert "profiles more than 1,600 cluster organisations." in " ".join(holding[0].text.split())
+    assert not any(s.text.startswith("1,600") for s in doc.sections)
