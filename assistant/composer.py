@@ -249,6 +249,7 @@ class ExtractiveComposer:
             citations=citations,
             refused=False,
             evidence_score=round(evidence, 4),
+            support=1.0,
         )
 
     def _refuse(self, hits: list[ScoredChunk], evidence: float) -> Answer:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,9 +14,28 @@ from assistant.lexical import LexicalIndex
 from assistant.retriever import HybridRetriever, query_vector
 from assistant.settings import Settings
 from assistant.store import ChunkStore, Filters, build_where
-from assistant.types import Answer, ScoredChunk
+from assistant.types import (
+    Answer,
+    CitationsEvent,
+    DeltaEvent,
+    DoneEvent,
+    ScoredChunk,
+    StreamEvent,
+)
 
 MAX_CONTEXT_TURNS = 3
+_PIECE = re.compile(r"\S+\s*")
+WORDS_PER_DELTA = 3
+
+
+def text_pieces(text: str, words: int = WORDS_PER_DELTA) -> Iterator[str]:
+    """`text` in pieces of a few words (white space kept), for streaming a finished answer."""
+    tokens = _PIECE.findall(text)
+    lead = text[: len(text) - len(text.lstrip())]
+    if lead:
+        yield lead
+    for start in range(0, len(tokens), words):
+        yield "".join(tokens[start : start + words])
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,24 @@ class Assistant:
         own, hits = self._search(question, history, filters, top_k)
         unknown = self.lexical.unknown_terms(question) if self._uses_lexical else []
         return self._composer.compose(question, own, hits, unknown)
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+    ) -> Iterator[StreamEvent]:
+        """The answer as events: citations first, then text increments, then the final answer.
+
+        The text of the `DoneEvent` is authoritative: a client replaces what it streamed with it
+        (in generative mode verification may drop sentences the model produced).
+        """
+        answer = self.answer(question, history, filters, top_k)
+        yield CitationsEvent(answer.citations)
+        for piece in text_pieces(answer.answer):
+            yield DeltaEvent(piece)
+        yield DoneEvent(answer)
 
     def retrieve(
         self,

@@ -109,6 +109,8 @@ class Citation:
     section: str | None
     snippet: str
     score: float
+    verified: bool = True
+    """Whether the citation verifier found that this passage supports the sentences citing it."""
 
 
 @dataclass(frozen=True)
@@ -120,3 +122,32 @@ class Answer:
     refused: bool = False
     evidence_score: float = 0.0
     unknown_terms: list[str] = field(default_factory=list)
+    support: float = 0.0
+    """Share of the answer's sentences (0-1) backed by a verified citation; 0 for a refusal."""
+    mode: Literal["extractive", "generative"] = "extractive"
+    flagged: list[str] = field(default_factory=list)
+    """Generated sentences kept although no cited passage supports them (generative mode only)."""
+
+
+@dataclass(frozen=True)
+class CitationsEvent:
+    """Streaming: the passages the answer may cite, sent as soon as they are known."""
+
+    citations: list[Citation]
+
+
+@dataclass(frozen=True)
+class DeltaEvent:
+    """Streaming: the next piece of answer text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    """Streaming: the final, verified answer; it supersedes the text streamed so far."""
+
+    answer: Answer
+
+
+StreamEvent = CitationsEvent | DeltaEvent | DoneEvent
