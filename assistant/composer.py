@@ -17,12 +17,11 @@ import numpy as np
 
 from assistant.embedder import Embedder
 from assistant.settings import AnswerSettings
-from assistant.text import DO, DONT, chunk_units
+from assistant.text import DO, DONT, chunk_units, cite, snippet
 from assistant.types import Answer, Citation, ScoredChunk
 
 REFUSAL = "The documents I have do not answer this question."
 SENTENCE_WEIGHT = 0.65
-SNIPPET_CHARS = 320
 # A question that asks for several things: "what are …", "list …", or a plural the corpus lists.
 _LIST_QUESTION = re.compile(
     r"^\s*(what|which|who) (are|were)\b|^\s*(list|enumerate|name all|name the)\b|\b(services|"
@@ -30,7 +29,6 @@ _LIST_QUESTION = re.compile(
     r"clusters in)\b",
     re.IGNORECASE,
 )
-_END_PUNCT = re.compile(r"([.!?:;…]+)$")
 _LABEL = re.compile(r"^\W*(?:don[’']?t|do not|do(?: instead)?)\s*:", re.IGNORECASE)
 # "Should a region …?", "Is it good policy to …?": a question a Do/Don't pair answers.
 _ADVICE_QUESTION = re.compile(
@@ -62,19 +60,6 @@ class _Unit:
         if DONT.match(self.text):
             return "dont"
         return "do" if DO.match(self.text) else None
-
-
-def _cite(text: str, n: int) -> str:
-    """Insert ``[n]`` before a sentence's final punctuation."""
-    match = _END_PUNCT.search(text)
-    if match:
-        return f"{text[: match.start()].rstrip()} [{n}]{match.group(1)}"
-    return f"{text} [{n}]"
-
-
-def _snippet(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1].rstrip() + "…"
 
 
 def _pairs(units: list[_Unit]) -> dict[int, int]:
@@ -233,11 +218,11 @@ class ExtractiveComposer:
                         source=chunk.source,
                         page=chunk.page,
                         section=chunk.section,
-                        snippet=_snippet(chunk.text),
+                        snippet=snippet(chunk.text),
                         score=round(unit.hit.score, 4),
                     )
                 )
-            parts.append(_cite(unit.text, numbers[chunk.id]))
+            parts.append(cite(unit.text, numbers[chunk.id]))
         as_list = (
             len(ordered) > 1
             and all(units[i].is_item for i in ordered)
@@ -253,8 +238,13 @@ class ExtractiveComposer:
         )
 
     def _refuse(self, hits: list[ScoredChunk], evidence: float) -> Answer:
-        sections = nearest_sections(hits)
-        text = REFUSAL
-        if sections:
-            text += " The closest sections are " + "; ".join(sections) + "."
-        return Answer(answer=text, citations=[], refused=True, evidence_score=round(evidence, 4))
+        return refusal(hits, evidence)
+
+
+def refusal(hits: Sequence[ScoredChunk], evidence: float) -> Answer:
+    """A refusal that names the nearest sections the user may want to read."""
+    sections = nearest_sections(list(hits))
+    text = REFUSAL
+    if sections:
+        text += " The closest sections are " + "; ".join(sections) + "."
+    return Answer(answer=text, citations=[], refused=True, evidence_score=round(evidence, 4))

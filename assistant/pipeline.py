@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.composer import ExtractiveComposer
+from assistant.composer import ExtractiveComposer, refusal
 from assistant.embedder import Embedder
+from assistant.generator import GenerativeComposer, LLMUnavailableError, declined
 from assistant.lexical import LexicalIndex
 from assistant.retriever import HybridRetriever, query_vector
 from assistant.settings import Settings
 from assistant.store import ChunkStore, Filters, build_where
+from assistant.text import snippet
 from assistant.types import (
     Answer,
+    Citation,
     CitationsEvent,
     DeltaEvent,
     DoneEvent,
     ScoredChunk,
     StreamEvent,
 )
+from assistant.verify import CitationVerifier
+
+log = logging.getLogger(__name__)
 
 MAX_CONTEXT_TURNS = 3
 _PIECE = re.compile(r"\S+\s*")
@@ -49,8 +56,15 @@ class Turn:
 class Assistant:
     """Answers questions from the indexed documents, with citations, or declines."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, store: ChunkStore) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        store: ChunkStore,
+        generator: GenerativeComposer | None = None,
+    ) -> None:
         self._settings = settings
+        self._generator = generator
         self._embedder = embedder
         self._store = store
         self.lexical = LexicalIndex(store, self._store_signature)
@@ -64,6 +78,12 @@ class Assistant:
             settings.retrieval.candidates,
         )
         self._composer = ExtractiveComposer(embedder, settings.answer, store.unit_vectors)
+        self._verifier = CitationVerifier(embedder, settings.verification, store.unit_vectors)
+
+    @property
+    def mode(self) -> str:
+        """`generative` when an LLM composes answers, else `extractive`."""
+        return "generative" if self._generator is not None else "extractive"
 
     def answer(
         self,
@@ -73,9 +93,10 @@ class Assistant:
         top_k: int | None = None,
     ) -> Answer:
         """A grounded answer to `question` in the context of `history`."""
-        own, hits = self._search(question, history, filters, top_k)
-        unknown = self.lexical.unknown_terms(question) if self._uses_lexical else []
-        return self._composer.compose(question, own, hits, unknown)
+        for event in self.stream(question, history, filters, top_k):
+            if isinstance(event, DoneEvent):
+                return event.answer
+        raise AssertionError("stream ended without an answer")  # pragma: no cover
 
     def stream(
         self,
@@ -89,11 +110,82 @@ class Assistant:
         The text of the `DoneEvent` is authoritative: a client replaces what it streamed with it
         (in generative mode verification may drop sentences the model produced).
         """
-        answer = self.answer(question, history, filters, top_k)
-        yield CitationsEvent(answer.citations)
-        for piece in text_pieces(answer.answer):
-            yield DeltaEvent(piece)
-        yield DoneEvent(answer)
+        build_where(filters)  # validate before any model work
+        if self._generator is not None and history and self._settings.llm.condense:
+            try:
+                pairs = [(t.role, t.content) for t in history]
+                question_for_search = self._generator.condense(question, pairs)
+                own, hits = self._search(question_for_search, (), filters, top_k)
+            except LLMUnavailableError as exc:
+                log.warning("condensation skipped: %s", exc)
+                own, hits = self._search(question, history, filters, top_k)
+        else:
+            own, hits = self._search(question, history, filters, top_k)
+        unknown = self.lexical.unknown_terms(question) if self._uses_lexical else []
+        extractive = self._composer.compose(question, own, hits, unknown)
+        if not extractive.refused:
+            extractive = self._verified(extractive, hits)
+        if self._generator is None or extractive.refused:
+            yield from _replay(extractive)
+            return
+        yield from self._generate(question, hits, extractive)
+
+    def _verified(self, answer: Answer, hits: Sequence[ScoredChunk]) -> Answer:
+        """An extractive answer after citation verification."""
+        by_id = {hit.chunk.id: hit for hit in hits}
+        passages = {c.n: by_id[c.chunk_id] for c in answer.citations if c.chunk_id in by_id}
+        checked = self._verifier.verify(answer.answer, passages, generated=False)
+        if not checked.citations:
+            return self._refusal(hits, answer.evidence_score, "extractive")
+        return replace(
+            answer,
+            answer=checked.answer,
+            citations=checked.citations,
+            support=checked.support,
+            flagged=checked.flagged,
+        )
+
+    def _generate(
+        self, question: str, hits: Sequence[ScoredChunk], fallback: Answer
+    ) -> Iterator[StreamEvent]:
+        assert self._generator is not None
+        passages = self._generator.passages(hits)
+        yield CitationsEvent([_candidate(n, hit) for n, hit in passages.items()])
+        parts: list[str] = []
+        try:
+            for piece in self._generator.stream(question, passages):
+                parts.append(piece)
+                yield DeltaEvent(piece)
+        except LLMUnavailableError as exc:
+            log.warning("generative mode unavailable, answering extractively: %s", exc)
+            yield DoneEvent(fallback)
+            return
+        text = "".join(parts).strip()
+        evidence = fallback.evidence_score
+        if not text or declined(text):
+            yield DoneEvent(self._refusal(hits, evidence, "generative"))
+            return
+        checked = self._verifier.verify(text, passages, generated=True)
+        if not checked.citations:
+            refusal = self._refusal(hits, evidence, "generative")
+            yield DoneEvent(replace(refusal, flagged=checked.flagged))
+            return
+        yield DoneEvent(
+            Answer(
+                answer=checked.answer,
+                citations=checked.citations,
+                refused=False,
+                evidence_score=evidence,
+                unknown_terms=fallback.unknown_terms,
+                support=checked.support,
+                mode="generative",
+                flagged=checked.flagged,
+            )
+        )
+
+    def _refusal(self, hits: Sequence[ScoredChunk], evidence: float, mode: str) -> Answer:
+        generative = mode == "generative"
+        return replace(refusal(hits, evidence), mode="generative" if generative else "extractive")
 
     def retrieve(
         self,
@@ -126,3 +218,28 @@ class Assistant:
         manifest = self._settings.manifest_path
         mtime = manifest.stat().st_mtime_ns if manifest.exists() else 0
         return self._store.count(), mtime
+
+
+def _replay(answer: Answer) -> Iterator[StreamEvent]:
+    """A finished answer as stream events."""
+    yield CitationsEvent(answer.citations)
+    for piece in text_pieces(answer.answer):
+        yield DeltaEvent(piece)
+    yield DoneEvent(answer)
+
+
+def _candidate(n: int, hit: ScoredChunk) -> Citation:
+    """A passage handed to the model, as a citation not verified yet."""
+    chunk = hit.chunk
+    return Citation(
+        n=n,
+        chunk_id=chunk.id,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        source=chunk.source,
+        page=chunk.page,
+        section=chunk.section,
+        snippet=snippet(chunk.text),
+        score=round(hit.score, 4),
+        verified=False,
+    )

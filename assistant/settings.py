@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +107,66 @@ class AnswerSettings(BaseModel):
     )
 
 
+class LLMSettings(BaseModel):
+    """Generative mode: an OpenAI-compatible chat server (OpenAI, vLLM, Ollama, llama.cpp).
+
+    Off by default: answers are extractive. `cluster-assistant llm serve` starts the packaged
+    Qwen2.5 behind such a server on loopback, at the default `base_url`.
+    """
+
+    enabled: bool = Field(
+        default=False, description="Compose answers with the LLM (generative mode)."
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8090/v1", description="OpenAI-compatible base URL (ends in /v1)."
+    )
+    model: str = Field(default="qwen2.5-0.5b", description="Model name sent to the server.")
+    api_key: SecretStr = Field(
+        default=SecretStr("not-needed"), description="API key for the server (OpenAI: required)."
+    )
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature.")
+    max_tokens: int = Field(default=200, ge=16, le=4096, description="Longest answer, in tokens.")
+    timeout_s: float = Field(default=60.0, gt=0, description="Per-request time limit.")
+    max_passages: int = Field(
+        default=4, ge=1, le=20, description="Retrieved passages handed to the model, best first."
+    )
+    max_context_chars: int = Field(
+        default=3000,
+        ge=200,
+        description="Character budget of those passages (prompt processing dominates latency).",
+    )
+    condense: bool = Field(
+        default=True,
+        description="Rewrite a follow-up as a standalone question with the LLM before retrieval.",
+    )
+    serve_model: str = Field(
+        default="qwen2.5-0.5b",
+        description="Packaged model (or .gguf path) that `cluster-assistant llm serve` loads.",
+    )
+    serve_threads: int = Field(default=0, ge=0, description="CPU threads for it (0: all cores).")
+
+
+class VerificationSettings(BaseModel):
+    """Citation verification: every answer sentence is checked against the passages it cites."""
+
+    min_support: float = Field(
+        default=0.70,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "A citation is verified when the sentence is a verbatim sentence of the passage or "
+            "its embedding's cosine similarity to the passage's closest sentence reaches this."
+        ),
+    )
+    unsupported: Literal["drop", "flag"] = Field(
+        default="drop",
+        description=(
+            "A generated sentence no passage supports: `drop` removes it from the answer, `flag` "
+            "keeps it marked as unverified; both list it in the answer's `flagged`."
+        ),
+    )
+
+
 class IngestSettings(BaseModel):
     """Ingestion of corpus folders."""
 
@@ -120,10 +180,42 @@ class IngestSettings(BaseModel):
 
 
 class ApiSettings(BaseModel):
-    """The HTTP service."""
+    """The HTTP service: where it listens, who may call it, and how much."""
 
     host: str = Field(default="127.0.0.1", description="Bind address of `serve`.")
     port: int = Field(default=8000, description="Port of `serve`.")
+    admin_api_key: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "Key of the admin endpoints (upload, delete, reindex, feedback export), sent as "
+            "`Authorization: Bearer <key>` or `X-API-Key: <key>`. Empty: admin endpoints disabled."
+        ),
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description=(
+            'Origins allowed to call the API from a browser, e.g. `["https://portal.example"]`. '
+            "Empty: same origin only."
+        ),
+    )
+    rate_limit: str = Field(
+        default="60/minute",
+        description=(
+            "Requests per client address to /v1/ask, /v1/chat, /v1/chat/completions and "
+            "/v1/feedback (each path counted separately), in `limits` notation such as "
+            "`60/minute` or `10/second;500/hour`. Empty: no limit."
+        ),
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest request body (JSON), in bytes."
+    )
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="Largest document upload, in bytes."
+    )
+    warm_up: bool = Field(
+        default=True,
+        description="Load the embedding model and the BM25 index when the service starts.",
+    )
 
 
 class Settings(BaseSettings):
@@ -145,6 +237,8 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    verification: VerificationSettings = Field(default_factory=VerificationSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
 
@@ -157,6 +251,16 @@ class Settings(BaseSettings):
     def manifest_path(self) -> Path:
         """The ingest manifest (file hashes and the chunk ids they produced)."""
         return self.data_dir / "manifest.json"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Documents uploaded through the admin API (ingested like the corpus)."""
+        return self.data_dir / "uploads"
+
+    @property
+    def feedback_path(self) -> Path:
+        """The SQLite database of answer ratings."""
+        return self.data_dir / "feedback.sqlite3"
 
 
 @lru_cache(maxsize=1)

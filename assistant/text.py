@@ -16,6 +16,46 @@ DO = re.compile(r"^\W*do\b(?!n)", re.IGNORECASE)
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(.+?)\1")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+_END_PUNCT = re.compile(r"([.!?:;…]+)$")
+# Citation markers as written by the composer or a model: "[1]", "[1, 3]", "[2][4]".
+MARKERS = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+
+
+SNIPPET_CHARS = 320
+
+
+def snippet(text: str) -> str:
+    """`text` flattened to one line and cut to a citation card's length."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1].rstrip() + "…"
+
+
+def before_stop(text: str, mark: str) -> str:
+    """`text` with ` mark` inserted before its final punctuation."""
+    if not mark:
+        return text
+    match = _END_PUNCT.search(text)
+    if match:
+        return f"{text[: match.start()].rstrip()} {mark}{match.group(1)}"
+    return f"{text} {mark}"
+
+
+def cite(text: str, numbers: list[int] | int) -> str:
+    """`text` with citation markers inserted before its final punctuation."""
+    return before_stop(
+        text, "".join(f"[{n}]" for n in ([numbers] if isinstance(numbers, int) else numbers))
+    )
+
+
+def cited_numbers(text: str) -> list[int]:
+    """The citation numbers in `text`, in order of appearance, without repeats."""
+    found: list[int] = []
+    for group in MARKERS.findall(text):
+        for part in re.split(r"[,;]", group):
+            n = int(part)
+            if n not in found:
+                found.append(n)
+    return found
 
 
 @lru_cache(maxsize=1)

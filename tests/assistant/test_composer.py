@@ -6,7 +6,8 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from assistant.composer import ExtractiveComposer, _cite
+from assistant.composer import ExtractiveComposer
+from assistant.text import cite
 from assistant.settings import AnswerSettings
 from assistant.types import Chunk, ScoredChunk
 
@@ -93,8 +94,8 @@ def test_list_question_gets_the_list() -> None:
 
 
 def test_citation_goes_before_final_punctuation() -> None:
-    assert _cite("A sentence.", 2) == "A sentence [2]."
-    assert _cite("No stop", 1) == "No stop [1]"
+    assert cite("A sentence.", 2) == "A sentence [2]."
+    assert cite("No stop", 1) == "No stop [1]"
 
 
 def test_advice_question_gets_the_whole_pair_from_the_best_passage() -> None:

@@ -1,0 +1,1 @@
+"""Generative mode: any OpenAI-compatible chat server, and the packaged Qwen behind one."""

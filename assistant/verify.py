@@ -1,0 +1,247 @@
+"""Citation verification: each answer sentence is checked against the passages it cites.
+
+A citation is kept only when its passage supports the sentence: the sentence is a verbatim unit
+of the passage (every extractive sentence is, by construction), or its embedding is close enough
+to the passage's closest sentence (`VerificationSettings.min_support`, cosine). Numbers that point
+at no retrieved passage are dropped. A sentence left without a supporting citation is re-attributed
+to another retrieved passage that supports it, if any; otherwise it is unsupported and is dropped
+(or kept and flagged, see `VerificationSettings.unsupported`). Surviving citations are renumbered
+1, 2, … in order of first use, and each citation's snippet is the sentence of its passage that
+best supports the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.embedder import Embedder
+from assistant.settings import VerificationSettings
+from assistant.text import (
+    LIST_MARKER,
+    MARKERS,
+    before_stop,
+    chunk_units,
+    cite,
+    cited_numbers,
+    sentences,
+    snippet,
+)
+from assistant.types import Citation, ScoredChunk
+
+UnitVectorLookup = Callable[[Sequence[str]], dict[tuple[str, int], np.ndarray]]
+UNVERIFIED_MARK = "(unverified)"
+
+
+@dataclass
+class Claim:
+    """One sentence (or list item) of an answer and the passage numbers it cites."""
+
+    text: str
+    cited: list[int]
+    is_item: bool
+    line: int
+    verified: list[int] = field(default_factory=list)
+    support: float = 0.0
+
+
+@dataclass(frozen=True)
+class Verified:
+    """An answer after verification."""
+
+    answer: str
+    citations: list[Citation]
+    support: float
+    """Share of the answer's sentences with at least one verified citation (0-1)."""
+    flagged: list[str]
+    """Sentences no retrieved passage supports (dropped, or kept and marked unverified)."""
+    dropped_citations: int
+    """Citations removed because their passage does not support their sentence."""
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+# Figures and names a paraphrase must not change: numbers (with their unit signs) and capitalised
+# words that do not open the sentence.
+_FIGURE = re.compile(r"\d[\d,.]*\d|\d")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*[a-z0-9][\w’'-]*")
+_COMMON = {"Don't", "Don’t", "Do", "The", "This", "It", "They", "In", "EU"}
+
+
+def grounded_terms(claim: str) -> set[str]:
+    """The figures and names in `claim` that its source must contain, lower-cased."""
+    figures = {f.replace(",", "").rstrip(".") for f in _FIGURE.findall(claim)}
+    names = {n.lower() for n in _NAME.findall(claim.strip()) if n not in _COMMON}
+    return figures | names
+
+
+def terms_in(terms: set[str], passage: str) -> bool:
+    """Whether every figure and name of a claim occurs in `passage`."""
+    text = passage.lower().replace(",", "")
+    return all(term in text for term in terms)
+
+
+def parse_claims(answer: str) -> list[Claim]:
+    """Split an answer into claims: list items whole, prose into sentences, markers lifted out."""
+    claims: list[Claim] = []
+    for number, raw in enumerate(answer.split("\n")):
+        line = raw.strip()
+        if not line:
+            continue
+        is_item = bool(LIST_MARKER.match(line))
+        body = LIST_MARKER.sub("", line, count=1)
+        for part in [body] if is_item else sentences(body):
+            numbers = cited_numbers(part)
+            text = MARKERS.sub("", part).strip()
+            if not any(ch.isalnum() for ch in text):
+                if claims and numbers:  # a marker split off after the full stop
+                    claims[-1].cited += [n for n in numbers if n not in claims[-1].cited]
+                continue
+            claims.append(Claim(text, numbers, is_item, number))
+    return claims
+
+
+class CitationVerifier:
+    """Checks, repairs and renumbers the citations of an answer."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        settings: VerificationSettings,
+        unit_vectors: UnitVectorLookup | None = None,
+    ) -> None:
+        self._embedder = embedder
+        self._settings = settings
+        self._lookup = unit_vectors
+
+    def _passage_units(
+        self, passages: Mapping[int, ScoredChunk]
+    ) -> dict[int, tuple[list[str], np.ndarray | None]]:
+        """Each passage's units, with their vectors when any claim needs a similarity check."""
+        ids = sorted({hit.chunk.id for hit in passages.values()})
+        stored = self._lookup(ids) if self._lookup else {}
+        out: dict[int, tuple[list[str], np.ndarray | None]] = {}
+        for n, hit in passages.items():
+            chunk = hit.chunk
+            units = chunk_units(chunk.text)
+            texts = [u.text for u in units]
+            if not units:
+                out[n] = (texts, None)
+                continue
+            missing = [u for u in units if (chunk.id, u.index) not in stored]
+            fresh = self._embedder.embed([u.text for u in missing]) if missing else None
+            rows, k = [], 0
+            for unit in units:
+                if (chunk.id, unit.index) in stored:
+                    rows.append(stored[(chunk.id, unit.index)])
+                else:
+                    assert fresh is not None
+                    rows.append(fresh[k])
+                    k += 1
+            out[n] = (texts, np.vstack(rows))
+        return out
+
+    def verify(self, answer: str, passages: Mapping[int, ScoredChunk], generated: bool) -> Verified:
+        """Verify `answer`, whose `[n]` markers number the chunks in `passages`."""
+        claims = parse_claims(answer)
+        units = self._passage_units(passages)
+        verbatim = {n: {_norm(t) for t in texts} for n, (texts, _) in units.items()}
+        pending = [c for c in claims if not any(_norm(c.text) in verbatim[n] for n in verbatim)]
+        vectors = self._embedder.embed([c.text for c in pending]) if pending else None
+        vector_of = (
+            {id(c): vectors[i] for i, c in enumerate(pending)} if vectors is not None else {}
+        )
+        best_unit: dict[int, tuple[float, str]] = {}
+        dropped = 0
+
+        def support(claim: Claim, n: int) -> tuple[float, str]:
+            texts, matrix = units[n]
+            key = _norm(claim.text)
+            for text in texts:
+                if _norm(text) == key:
+                    return 1.0, text
+            if matrix is None or id(claim) not in vector_of:
+                return 0.0, ""
+            if not terms_in(grounded_terms(claim.text), passages[n].chunk.text):
+                return 0.0, ""  # a figure or name the passage does not contain
+            sims = matrix @ vector_of[id(claim)]
+            i = int(np.argmax(sims))
+            return float(sims[i]), texts[i]
+
+        for claim in claims:
+            scored = {n: support(claim, n) for n in claim.cited if n in passages}
+            dropped += len(claim.cited) - len(scored)
+            ok = [n for n, (s, _) in scored.items() if s >= self._settings.min_support]
+            dropped += len(scored) - len(ok)
+            if not ok:  # repair: another retrieved passage that supports the sentence
+                others = {n: support(claim, n) for n in passages if n not in scored}
+                good = {n: v for n, v in others.items() if v[0] >= self._settings.min_support}
+                if good:
+                    best = max(good, key=lambda n: good[n][0])
+                    ok, scored = [best], {**scored, best: good[best]}
+            claim.verified = ok
+            claim.support = max((scored[n][0] for n in ok), default=0.0)
+            for n in ok:
+                if scored[n][0] > best_unit.get(n, (-1.0, ""))[0]:
+                    best_unit[n] = scored[n]
+        return self._render(claims, passages, best_unit, dropped, generated)
+
+    def _render(
+        self,
+        claims: list[Claim],
+        passages: Mapping[int, ScoredChunk],
+        best_unit: dict[int, tuple[float, str]],
+        dropped: int,
+        generated: bool,
+    ) -> Verified:
+        renumber: dict[int, int] = {}
+        for claim in claims:
+            for n in claim.verified:
+                renumber.setdefault(n, len(renumber) + 1)
+        lines: dict[int, list[str]] = {}
+        items: dict[int, bool] = {}
+        flagged: list[str] = []
+        for claim in claims:
+            if claim.verified:
+                text = cite(claim.text, [renumber[n] for n in claim.verified])
+            else:
+                flagged.append(claim.text)
+                if not generated or self._settings.unsupported == "drop":
+                    continue
+                text = before_stop(claim.text, UNVERIFIED_MARK)
+            lines.setdefault(claim.line, []).append(text)
+            items[claim.line] = claim.is_item
+        rendered = [
+            ("- " if items[line] else "") + " ".join(parts) for line, parts in lines.items()
+        ]
+        citations = []
+        for n, new in sorted(renumber.items(), key=lambda kv: kv[1]):
+            chunk = passages[n].chunk
+            unit = best_unit[n][1]
+            citations.append(
+                Citation(
+                    n=new,
+                    chunk_id=chunk.id,
+                    doc_id=chunk.doc_id,
+                    title=chunk.title,
+                    source=chunk.source,
+                    page=chunk.page,
+                    section=chunk.section,
+                    snippet=snippet(unit or chunk.text),
+                    score=round(passages[n].score, 4),
+                    verified=True,
+                )
+            )
+        supported = sum(1 for c in claims if c.verified)
+        return Verified(
+            answer="\n".join(rendered),
+            citations=citations,
+            support=round(supported / len(claims), 4) if claims else 0.0,
+            flagged=flagged,
+            dropped_citations=dropped,
+        )
