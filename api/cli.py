@@ -261,36 +261,40 @@ def calibrate(
     ] = False,
 ) -> None:
     """Choose the refusal threshold that maximises balanced accuracy on a dev split."""
-    from evals.calibrate import choose_threshold, is_dev, operating_point
+    from evals.calibrate import choose_rule, is_dev, operating_point, rescored
 
-    results = []
-    for name in dataset or ["gold", "clapnq"]:
-        results.extend(_run_eval(name, limit)[1])
-    dev = [r for r in results if is_dev(r.id)]
-    test = [r for r in results if not is_dev(r.id)]
-    chosen = choose_threshold(dev)
-    held_out = operating_point(test, chosen.threshold)
-    table = Table(title=f"Refusal threshold {chosen.threshold:.4f} (chosen on dev)")
-    for column in ("split", "cases", "refusal accuracy", "answer rate", "balanced accuracy"):
+    names = dataset or ["gold", "clapnq"]
+    groups = [_run_eval(name, limit)[1] for name in names]
+    current = _container().settings.answer.coverage_gap_weight
+    dev = [[r for r in group if is_dev(r.id)] for group in groups]
+    test = [[r for r in group if not is_dev(r.id)] for group in groups]
+    weight, threshold, dev_ops = choose_rule(dev, current)
+    test_ops = [operating_point(rescored(g, current, weight), threshold) for g in test]
+    table = Table(title=f"Refusal: threshold {threshold:.4f}, coverage-gap weight {weight}")
+    for column in ("dataset", "split", "cases", "refusal accuracy", "answer rate", "balanced"):
         table.add_column(column)
-    for label, op in (("dev", chosen), ("test", held_out)):
-        table.add_row(
-            label,
-            str(op.cases),
-            f"{op.refusal_accuracy:.3f}",
-            f"{op.answer_rate:.3f}",
-            f"{op.balanced_accuracy:.3f}",
-        )
+    for name, dev_op, test_op in zip(names, dev_ops, test_ops, strict=True):
+        for label, op in (("dev", dev_op), ("test", test_op)):
+            table.add_row(
+                name,
+                label,
+                str(op.cases),
+                f"{op.refusal_accuracy:.3f}",
+                f"{op.answer_rate:.3f}",
+                f"{op.balanced_accuracy:.3f}",
+            )
     console.print(table)
-    sys.stdout.write(f"{chosen.threshold:.4f}\n")
+    sys.stdout.write(f"threshold {threshold:.4f} coverage_gap_weight {weight}\n")
     if write:
         env = Path(".env")
+        keys = ("ASSISTANT_ANSWER__REFUSAL_THRESHOLD=", "ASSISTANT_ANSWER__COVERAGE_GAP_WEIGHT=")
         lines = [
             line
             for line in (env.read_text().splitlines() if env.exists() else [])
-            if not line.startswith("ASSISTANT_ANSWER__REFUSAL_THRESHOLD=")
+            if not line.startswith(keys)
         ]
-        lines.append(f"ASSISTANT_ANSWER__REFUSAL_THRESHOLD={chosen.threshold:.4f}")
+        lines.append(f"ASSISTANT_ANSWER__REFUSAL_THRESHOLD={threshold:.4f}")
+        lines.append(f"ASSISTANT_ANSWER__COVERAGE_GAP_WEIGHT={weight}")
         env.write_text("\n".join(lines) + "\n")
         console.print(f"written to {env.resolve()}")
 
@@ -314,6 +318,48 @@ def serve(
         port=port or settings.api.port,
         log_level="info",
     )
+
+
+llm_app = typer.Typer(help="The packaged LLM for generative mode.", no_args_is_help=True)
+app.add_typer(llm_app, name="llm")
+
+
+@llm_app.command("serve")
+def llm_serve(
+    model: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="qwen2.5-0.5b, qwen2.5-1.5b, smollm2-135m or a .gguf path."),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Loopback port.")] = 8090,
+    context: Annotated[int, typer.Option(help="Context window in tokens.")] = 4096,
+) -> None:
+    """Serve a packaged model behind an OpenAI-compatible API on 127.0.0.1 (llama.cpp).
+
+    Then run `ASSISTANT_LLM__ENABLED=true cluster-assistant serve` in another shell.
+    """
+    import signal
+    import threading
+
+    from assistant.llm.packaged import ModelUnavailable
+    from assistant.llm.server import PackagedLLMServer
+
+    settings = Container().settings.llm
+    name = model or settings.serve_model
+    server = PackagedLLMServer(name, port=port, threads=settings.serve_threads, context=context)
+    try:
+        base_url = server.start()
+    except ModelUnavailable as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"{name} serving an OpenAI-compatible API at {base_url} (Ctrl-C stops)")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

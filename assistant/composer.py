@@ -10,7 +10,7 @@ composer declines instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,6 +19,7 @@ from assistant.embedder import Embedder
 from assistant.settings import AnswerSettings
 from assistant.text import DO, DONT, chunk_units, cite, snippet
 from assistant.types import Answer, Citation, ScoredChunk
+from assistant.units import UnitVectorLookup, unit_matrix
 
 REFUSAL = "The documents I have do not answer this question."
 SENTENCE_WEIGHT = 0.65
@@ -85,9 +86,6 @@ def nearest_sections(hits: list[ScoredChunk], limit: int = 3) -> list[str]:
     return names
 
 
-UnitVectorLookup = Callable[[Sequence[str]], dict[tuple[str, int], np.ndarray]]
-
-
 class ExtractiveComposer:
     """Builds a cited answer out of retrieved passages, or declines.
 
@@ -106,18 +104,8 @@ class ExtractiveComposer:
         self._lookup = unit_vectors
 
     def _vectors(self, units: list[_Unit]) -> np.ndarray:
-        stored = self._lookup(sorted({u.hit.chunk.id for u in units})) if self._lookup else {}
-        missing = [i for i, u in enumerate(units) if (u.hit.chunk.id, u.index) not in stored]
-        fresh = self._embedder.embed([units[i].text for i in missing]) if missing else None
-        rows: list[np.ndarray] = []
-        position = {i: n for n, i in enumerate(missing)}
-        for i, unit in enumerate(units):
-            if i in position:
-                assert fresh is not None
-                rows.append(fresh[position[i]])
-            else:
-                rows.append(stored[(unit.hit.chunk.id, unit.index)])
-        return np.vstack(rows)
+        keys = [(u.hit.chunk.id, u.index, u.text) for u in units]
+        return unit_matrix(self._embedder, self._lookup, keys)
 
     def compose(
         self,
@@ -125,6 +113,7 @@ class ExtractiveComposer:
         question_vector: np.ndarray,
         hits: list[ScoredChunk],
         unknown_terms: Sequence[str] = (),
+        coverage_gap: float = 0.0,
     ) -> Answer:
         """An answer whose sentences all come from `hits`, each followed by its citation."""
         units = self._units(hits)
@@ -137,12 +126,18 @@ class ExtractiveComposer:
         best = int(np.argmax(scores))
         # Terms the documents never mention lower the evidence: the passages found are about
         # something near the question, not the thing asked.
+        # So do question terms the best passages lack: they are on topic but do not say it.
         penalty = self._settings.unknown_term_penalty * min(len(unknown_terms), 2)
+        penalty += self._settings.coverage_gap_weight * coverage_gap
         evidence = float(scores[best]) - penalty
         if evidence < self._settings.refusal_threshold:
-            return replace(self._refuse(hits, evidence), unknown_terms=list(unknown_terms))
-        chosen = self._select(units, unit_vectors, scores, question)
-        return replace(self._render(units, chosen, evidence), unknown_terms=list(unknown_terms))
+            answer = self._refuse(hits, evidence)
+        else:
+            chosen = self._select(units, unit_vectors, scores, question)
+            answer = self._render(units, chosen, evidence)
+        return replace(
+            answer, unknown_terms=list(unknown_terms), coverage_gap=round(coverage_gap, 4)
+        )
 
     def _units(self, hits: list[ScoredChunk]) -> list[_Unit]:
         seen: set[str] = set()
@@ -209,19 +204,7 @@ class ExtractiveComposer:
             chunk = unit.hit.chunk
             if chunk.id not in numbers:
                 numbers[chunk.id] = len(numbers) + 1
-                citations.append(
-                    Citation(
-                        n=numbers[chunk.id],
-                        chunk_id=chunk.id,
-                        doc_id=chunk.doc_id,
-                        title=chunk.title,
-                        source=chunk.source,
-                        page=chunk.page,
-                        section=chunk.section,
-                        snippet=snippet(chunk.text),
-                        score=round(unit.hit.score, 4),
-                    )
-                )
+                citations.append(Citation.of(unit.hit, numbers[chunk.id], snippet(chunk.text)))
             parts.append(cite(unit.text, numbers[chunk.id]))
         as_list = (
             len(ordered) > 1

@@ -44,6 +44,7 @@ class LexicalIndex:
         self._ids: list[str] = []
         self._bm25: Any = None
         self._vocab: frozenset[str] = frozenset()
+        self._idf: dict[str, float] = {}
         self._stem = _stemmer()
 
     def _tokenize(self, texts: Sequence[str]) -> Any:
@@ -69,8 +70,9 @@ class LexicalIndex:
                 bm25.index(tokens, show_progress=False)
                 self._bm25 = bm25
                 self._vocab = frozenset(k for k in tokens.vocab if k)
+                self._idf = _idf(tokens, len(chunks))
             else:
-                self._bm25, self._vocab = None, frozenset()
+                self._bm25, self._vocab, self._idf = None, frozenset(), {}
             self._built_for = signature
 
     def search(self, query: str, k: int) -> list[LexicalHit]:
@@ -94,6 +96,35 @@ class LexicalIndex:
         if not self._vocab:
             return []
         return sorted(t for t in self._tokenize([text]).vocab if t and t not in self._vocab)
+
+    def coverage_gap(self, question: str, passages: Sequence[str]) -> float:
+        """IDF-weighted share of the question's terms that none of `passages` contains (0-1).
+
+        Passages that are about the question's topic but lack what it asks for ("the annual
+        budget", "in Estonia", "founded") leave a gap; rare terms weigh more than common ones,
+        and a term the documents never use weighs most.
+        """
+        self.refresh()
+        terms = [t for t in self._tokenize([question]).vocab if t]
+        if not terms:
+            return 0.0
+        present = set(self._tokenize([" ".join(passages)]).vocab)
+        default = max(self._idf.values(), default=1.0)
+        weights = {t: self._idf.get(t, default) for t in terms}
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t not in present) / total if total else 0.0
+
+
+def _idf(tokens: Any, documents: int) -> dict[str, float]:
+    """Inverse document frequency of every indexed term."""
+    frequency = np.zeros(len(tokens.vocab), dtype=np.int64)
+    for ids in tokens.ids:
+        frequency[np.unique(np.asarray(ids, dtype=np.int64))] += 1
+    return {
+        term: float(np.log((documents + 1) / (frequency[i] + 0.5)))
+        for term, i in tokens.vocab.items()
+        if term
+    }
 
 
 def reciprocal_rank_fusion(

@@ -122,7 +122,8 @@ class Assistant:
         else:
             own, hits = self._search(question, history, filters, top_k)
         unknown = self.lexical.unknown_terms(question) if self._uses_lexical else []
-        extractive = self._composer.compose(question, own, hits, unknown)
+        gap = self.lexical.coverage_gap(question, [h.chunk.embedding_text for h in hits[:3]])
+        extractive = self._composer.compose(question, own, hits, unknown, gap)
         if not extractive.refused:
             extractive = self._verified(extractive, hits)
         if self._generator is None or extractive.refused:
@@ -230,16 +231,4 @@ def _replay(answer: Answer) -> Iterator[StreamEvent]:
 
 def _candidate(n: int, hit: ScoredChunk) -> Citation:
     """A passage handed to the model, as a citation not verified yet."""
-    chunk = hit.chunk
-    return Citation(
-        n=n,
-        chunk_id=chunk.id,
-        doc_id=chunk.doc_id,
-        title=chunk.title,
-        source=chunk.source,
-        page=chunk.page,
-        section=chunk.section,
-        snippet=snippet(chunk.text),
-        score=round(hit.score, 4),
-        verified=False,
-    )
+    return Citation.of(hit, n, snippet(hit.chunk.text), verified=False)

@@ -96,6 +96,15 @@ class AnswerSettings(BaseModel):
             "nowhere in the documents, e.g. a country or budget the corpus never mentions."
         ),
     )
+    coverage_gap_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=2.0,
+        description=(
+            "Subtracted from the evidence score per unit of coverage gap: the IDF-weighted share "
+            "of question terms that the three best passages do not contain (0-1)."
+        ),
+    )
     relative_cutoff: float = Field(
         default=0.80,
         ge=0.0,

@@ -112,6 +112,23 @@ class Citation:
     verified: bool = True
     """Whether the citation verifier found that this passage supports the sentences citing it."""
 
+    @classmethod
+    def of(cls, hit: ScoredChunk, n: int, snippet: str, verified: bool = True) -> Citation:
+        """Citation number `n` of a retrieved passage."""
+        chunk = hit.chunk
+        return cls(
+            n=n,
+            chunk_id=chunk.id,
+            doc_id=chunk.doc_id,
+            title=chunk.title,
+            source=chunk.source,
+            page=chunk.page,
+            section=chunk.section,
+            snippet=snippet,
+            score=round(hit.score, 4),
+            verified=verified,
+        )
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -122,6 +139,8 @@ class Answer:
     refused: bool = False
     evidence_score: float = 0.0
     unknown_terms: list[str] = field(default_factory=list)
+    coverage_gap: float = 0.0
+    """IDF-weighted share (0-1) of the question's terms absent from the best passages."""
     support: float = 0.0
     """Share of the answer's sentences (0-1) backed by a verified citation; 0 for a refusal."""
     mode: Literal["extractive", "generative"] = "extractive"

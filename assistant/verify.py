@@ -13,7 +13,7 @@ best supports the answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,8 +31,8 @@ from assistant.text import (
     snippet,
 )
 from assistant.types import Citation, ScoredChunk
+from assistant.units import UnitVectorLookup, unit_matrix
 
-UnitVectorLookup = Callable[[Sequence[str]], dict[tuple[str, int], np.ndarray]]
 UNVERIFIED_MARK = "(unverified)"
 
 
@@ -86,6 +86,22 @@ def terms_in(terms: set[str], passage: str) -> bool:
     return all(term in text for term in terms)
 
 
+# The end of a cited claim: its markers and any closing punctuation.
+_CLAIM_END = re.compile(r"(?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+[.!?:;…]*(?=\s|$)")
+
+
+def _pieces(body: str) -> list[str]:
+    """A line cut after each group of citation markers, then into sentences."""
+    out: list[str] = []
+    start = 0
+    for match in _CLAIM_END.finditer(body):
+        out.extend(sentences(body[start : match.end()]))
+        start = match.end()
+    if body[start:].strip():
+        out.extend(sentences(body[start:]))
+    return out
+
+
 def parse_claims(answer: str) -> list[Claim]:
     """Split an answer into claims: list items whole, prose into sentences, markers lifted out."""
     claims: list[Claim] = []
@@ -95,7 +111,7 @@ def parse_claims(answer: str) -> list[Claim]:
             continue
         is_item = bool(LIST_MARKER.match(line))
         body = LIST_MARKER.sub("", line, count=1)
-        for part in [body] if is_item else sentences(body):
+        for part in [body] if is_item else _pieces(body):
             numbers = cited_numbers(part)
             text = MARKERS.sub("", part).strip()
             if not any(ch.isalnum() for ch in text):
@@ -122,28 +138,13 @@ class CitationVerifier:
     def _passage_units(
         self, passages: Mapping[int, ScoredChunk]
     ) -> dict[int, tuple[list[str], np.ndarray | None]]:
-        """Each passage's units, with their vectors when any claim needs a similarity check."""
-        ids = sorted({hit.chunk.id for hit in passages.values()})
-        stored = self._lookup(ids) if self._lookup else {}
+        """Each passage's units with their vectors (stored at ingest, or embedded now)."""
         out: dict[int, tuple[list[str], np.ndarray | None]] = {}
         for n, hit in passages.items():
-            chunk = hit.chunk
-            units = chunk_units(chunk.text)
-            texts = [u.text for u in units]
-            if not units:
-                out[n] = (texts, None)
-                continue
-            missing = [u for u in units if (chunk.id, u.index) not in stored]
-            fresh = self._embedder.embed([u.text for u in missing]) if missing else None
-            rows, k = [], 0
-            for unit in units:
-                if (chunk.id, unit.index) in stored:
-                    rows.append(stored[(chunk.id, unit.index)])
-                else:
-                    assert fresh is not None
-                    rows.append(fresh[k])
-                    k += 1
-            out[n] = (texts, np.vstack(rows))
+            units = chunk_units(hit.chunk.text)
+            keys = [(hit.chunk.id, u.index, u.text) for u in units]
+            matrix = unit_matrix(self._embedder, self._lookup, keys) if units else None
+            out[n] = ([u.text for u in units], matrix)
         return out
 
     def verify(self, answer: str, passages: Mapping[int, ScoredChunk], generated: bool) -> Verified:
@@ -221,22 +222,8 @@ class CitationVerifier:
         ]
         citations = []
         for n, new in sorted(renumber.items(), key=lambda kv: kv[1]):
-            chunk = passages[n].chunk
-            unit = best_unit[n][1]
-            citations.append(
-                Citation(
-                    n=new,
-                    chunk_id=chunk.id,
-                    doc_id=chunk.doc_id,
-                    title=chunk.title,
-                    source=chunk.source,
-                    page=chunk.page,
-                    section=chunk.section,
-                    snippet=snippet(unit or chunk.text),
-                    score=round(passages[n].score, 4),
-                    verified=True,
-                )
-            )
+            hit = passages[n]
+            citations.append(Citation.of(hit, new, snippet(best_unit[n][1] or hit.chunk.text)))
         supported = sum(1 for c in claims if c.verified)
         return Verified(
             answer="\n".join(rendered),

@@ -46,6 +46,7 @@ class CaseResult:
     metrics: dict[str, float] = field(default_factory=dict)
     judge_calls: int = 0
     unknown_terms: list[str] = field(default_factory=list)
+    coverage_gap: float = 0.0
 
     @property
     def correct(self) -> bool:
@@ -75,6 +76,7 @@ def evaluate_case(container: Container, case: EvalCase, judge: Judge | None = No
         retrieved_doc_ids=ranked[:10],
         latency_ms=round(latency, 2),
         unknown_terms=answer.unknown_terms,
+        coverage_gap=answer.coverage_gap,
     )
     m = result.metrics
     if case.answerable:

@@ -38,6 +38,7 @@ class PackagedLLMServer:
         threads: int | None = None,
         context: int = 4096,
         cache_dir: Path | None = None,
+        reuse_prompt_cache: bool = False,
     ) -> None:
         self.model = model
         self.host = host
@@ -45,6 +46,7 @@ class PackagedLLMServer:
         self.threads = threads or os.cpu_count() or 2
         self.context = context
         self._cache_dir = cache_dir
+        self._reuse_prompt_cache = reuse_prompt_cache
         self._server: Any = None
 
     @property
@@ -65,6 +67,10 @@ class PackagedLLMServer:
         params.port = self.port
         params.n_ctx = self.context
         params.n_parallel = 1
+        # Reusing a cached prompt prefix changes the batch shapes and with them the last digits
+        # of the logits; without it the same request always gets the same answer and scores.
+        params.cache_prompt = self._reuse_prompt_cache
+        params.cors_origins = f"http://{self.host}:{self.port}"
         params.cpuparams.n_threads = self.threads
         params.cpuparams_batch.n_threads = self.threads
         self._server = xllamacpp.Server(params)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from assistant.composer import ExtractiveComposer
-from assistant.text import cite
 from assistant.settings import AnswerSettings
+from assistant.text import cite
 from assistant.types import Chunk, ScoredChunk
 
 pytestmark = pytest.mark.unit

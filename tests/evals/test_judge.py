@@ -4,7 +4,7 @@ import pytest
 
 from evals import judge as judges
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.enable_socket]
 
 NAME = "qwen2.5-0.5b"
 

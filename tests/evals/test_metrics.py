@@ -69,3 +69,19 @@ def test_dev_split_is_stable_and_roughly_half() -> None:
     ids = [f"case-{i}" for i in range(1000)]
     share = sum(map(is_dev, ids)) / len(ids)
     assert 0.45 < share < 0.55 and [is_dev(i) for i in ids[:20]] == [is_dev(i) for i in ids[:20]]
+
+
+def test_rule_weighs_the_coverage_gap_when_it_separates_the_cases() -> None:
+    from dataclasses import replace
+
+    from evals.calibrate import choose_rule
+
+    # Same evidence for all; only the unanswerable cases lack the question's terms.
+    answerable = [replace(result(f"a{i}", True, 0.7), coverage_gap=0.1) for i in range(10)]
+    absent = [replace(result(f"u{i}", False, 0.7), coverage_gap=0.8) for i in range(10)]
+    other = [result(f"b{i}", True, 0.8) for i in range(5)] + [
+        result(f"v{i}", False, 0.2) for i in range(5)
+    ]
+    weight, threshold, ops = choose_rule([answerable + absent, other], current=0.0)
+    assert weight > 0 and [op.balanced_accuracy for op in ops] == [1.0, 1.0]
+    assert 0.7 - 0.8 * weight < threshold <= 0.7 - 0.1 * weight
