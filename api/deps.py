@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import hmac
+import threading
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api.middleware import request_id_of
 from assistant.container import Container
+from assistant.documents import DocumentCatalog
+from assistant.feedback import FeedbackStore
 from assistant.pipeline import Assistant
+from assistant.settings import Settings
+from ingest.library import Library
+
+_library_lock = threading.Lock()
 
 
 def get_container(request: Request) -> Container:
@@ -21,4 +31,74 @@ def get_assistant(container: Annotated[Container, Depends(get_container)]) -> As
     return container.assistant
 
 
+def get_settings(container: Annotated[Container, Depends(get_container)]) -> Settings:
+    """The app's settings."""
+    return container.settings
+
+
+def get_documents(container: Annotated[Container, Depends(get_container)]) -> DocumentCatalog:
+    """The document catalogue."""
+    return container.documents
+
+
+def get_feedback(container: Annotated[Container, Depends(get_container)]) -> FeedbackStore:
+    """The ratings store."""
+    return container.feedback
+
+
+def get_library(request: Request) -> Library:
+    """Upload, delete and reindex (one per app: it holds the lock that serialises writes)."""
+    library: Library | None = getattr(request.app.state, "library", None)
+    if library is None:
+        with _library_lock:
+            library = getattr(request.app.state, "library", None)
+            if library is None:
+                container = get_container(request)
+                library = Library(container.settings, container.embedder, container.store)
+                request.app.state.library = library
+    return library
+
+
+def get_request_id(request: Request) -> str:
+    """The id of this request (also in the `X-Request-ID` response header)."""
+    return request_id_of(request.scope) or ""
+
+
+_bearer = HTTPBearer(auto_error=False, description="The admin API key as a bearer token.")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="The admin API key.")
+
+
+def require_admin(
+    settings: Annotated[Settings, Depends(get_settings)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    api_key: Annotated[str | None, Security(_api_key)],
+) -> None:
+    """401 unless the request carries the admin API key (compared in constant time)."""
+    expected = settings.api.admin_api_key.get_secret_value()
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if not expected:
+        raise HTTPException(
+            401,
+            "admin endpoints are disabled: no admin API key is configured "
+            "(set ASSISTANT_API__ADMIN_API_KEY)",
+            headers=challenge,
+        )
+    offered = bearer.credentials if bearer is not None else api_key
+    if not offered:
+        raise HTTPException(
+            401,
+            "admin API key required (Authorization: Bearer <key> or X-API-Key: <key>)",
+            headers=challenge,
+        )
+    if not hmac.compare_digest(offered.encode("utf-8"), expected.encode("utf-8")):
+        raise HTTPException(401, "invalid admin API key", headers=challenge)
+
+
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ContainerDep = Annotated[Container, Depends(get_container)]
+DocumentsDep = Annotated[DocumentCatalog, Depends(get_documents)]
+FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
+LibraryDep = Annotated[Library, Depends(get_library)]
+RequestIdDep = Annotated[str, Depends(get_request_id)]
+AdminDep = Depends(require_admin)

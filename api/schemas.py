@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from assistant.types import DocType
+from assistant.types import Answer, Citation, DocType
 
 MAX_QUESTION_CHARS = 2000
 
@@ -14,7 +15,7 @@ MAX_QUESTION_CHARS = 2000
 class Message(BaseModel):
     """One earlier turn of the conversation."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     role: Literal["user", "assistant"]
     content: str = Field(max_length=8000)
@@ -23,7 +24,7 @@ class Message(BaseModel):
 class Filters(BaseModel):
     """Restrict retrieval to documents with these metadata values."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     doc_type: DocType | list[DocType] | None = None
     source: str | list[str] | None = None
@@ -38,7 +39,7 @@ class Filters(BaseModel):
 class AskRequest(BaseModel):
     """A question, optionally with the conversation so far and filters."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     history: list[Message] = Field(default_factory=list, max_length=50)
@@ -65,6 +66,34 @@ class CitationOut(BaseModel):
     section: str | None
     snippet: str
     score: float
+    verified: bool = Field(
+        description="Whether the passage was found to support the sentences that cite it."
+    )
+    url: str = Field(
+        description="Link to the passage in the document viewer: `/documents/{doc_id}#chunk={id}`."
+    )
+
+    @classmethod
+    def of(cls, citation: Citation) -> CitationOut:
+        """The API form of a pipeline citation."""
+        return cls(
+            n=citation.n,
+            doc_id=citation.doc_id,
+            chunk_id=citation.chunk_id,
+            title=citation.title,
+            source=citation.source,
+            page=citation.page,
+            section=citation.section,
+            snippet=citation.snippet,
+            score=citation.score,
+            verified=citation.verified,
+            url=citation_url(citation.doc_id, citation.chunk_id),
+        )
+
+
+def citation_url(doc_id: str, chunk_id: str) -> str:
+    """Where the document viewer shows a passage."""
+    return f"/documents/{quote(doc_id, safe='')}#chunk={quote(chunk_id, safe=':')}"
 
 
 class AskResponse(BaseModel):
@@ -74,6 +103,31 @@ class AskResponse(BaseModel):
     citations: list[CitationOut]
     refused: bool
     evidence_score: float
+    support: float = Field(
+        description="Share of the answer's sentences (0-1) backed by a verified citation."
+    )
+    mode: Literal["extractive", "generative"]
+    flagged: list[str] = Field(
+        description="Generated sentences kept although no cited passage supports them."
+    )
+
+    @classmethod
+    def of(cls, answer: Answer) -> AskResponse:
+        """The API form of a pipeline answer."""
+        return cls(**answer_fields(answer))
+
+
+def answer_fields(answer: Answer) -> dict[str, Any]:
+    """The fields `AskResponse` and `ChatResponse` share."""
+    return {
+        "answer": answer.answer,
+        "citations": [CitationOut.of(c) for c in answer.citations],
+        "refused": answer.refused,
+        "evidence_score": answer.evidence_score,
+        "support": answer.support,
+        "mode": answer.mode,
+        "flagged": list(answer.flagged),
+    }
 
 
 class Health(BaseModel):
@@ -86,3 +140,308 @@ class ErrorBody(BaseModel):
     """Every error response."""
 
     detail: str | list[dict[str, object]]
+
+
+class ReadyOut(BaseModel):
+    """Readiness: the model is loaded and the store answers."""
+
+    status: Literal["ready", "not_ready"]
+    model_loaded: bool
+    store_reachable: bool
+    documents: int = Field(description="Documents in the store (0 when it cannot be reached).")
+    chunks: int = Field(description="Chunks in the store (0 when it cannot be reached).")
+
+
+# --- /v1/chat ---------------------------------------------------------------------------------
+
+
+class ChatRequest(BaseModel):
+    """A conversation: earlier messages are the history, the last (a user message) the question."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    messages: list[Message] = Field(min_length=1, max_length=50)
+    filters: Filters | None = None
+    top_k: int | None = Field(default=None, ge=1, le=50)
+    stream: bool = Field(
+        default=False, description="Answer as Server-Sent Events: citations, delta…, done."
+    )
+
+    @model_validator(mode="after")
+    def _ends_with_a_question(self) -> ChatRequest:
+        last = self.messages[-1]
+        if last.role != "user":
+            raise ValueError("the last message must be a user message (the question)")
+        if not last.content.strip():
+            raise ValueError("the question (last message) must not be blank")
+        if len(last.content) > MAX_QUESTION_CHARS:
+            raise ValueError(
+                f"the question (last message) must be at most {MAX_QUESTION_CHARS} characters"
+            )
+        return self
+
+
+class ChatResponse(AskResponse):
+    """The answer to the conversation's last message; `request_id` identifies it for feedback."""
+
+    request_id: str
+
+
+class CitationsEventData(BaseModel):
+    """`event: citations`: the passages the answer may cite, sent first."""
+
+    citations: list[CitationOut]
+
+
+class DeltaEventData(BaseModel):
+    """`event: delta`: the next piece of answer text."""
+
+    text: str
+
+
+# --- /v1/documents ----------------------------------------------------------------------------
+
+
+class DocumentOut(BaseModel):
+    """A document's metadata."""
+
+    doc_id: str
+    title: str
+    doc_type: str
+    source: str
+    year: int | None
+    language: str | None
+    file: str = Field(description="Base name of the file the document was read from.")
+    chunks: int = Field(description="Passages indexed.")
+    pages: int | None = Field(description="Highest page a passage comes from (PDFs only).")
+
+
+class DocumentList(BaseModel):
+    """One page of the document list, sorted by title."""
+
+    items: list[DocumentOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class PassageOut(BaseModel):
+    """One passage (chunk) of a document."""
+
+    chunk_id: str
+    position: int
+    page: int | None
+    section: str | None
+    text: str
+
+
+class DocumentDetail(DocumentOut):
+    """A document's metadata and its passages in reading order."""
+
+    passages: list[PassageOut]
+
+
+class UploadOut(BaseModel):
+    """What became of an uploaded file."""
+
+    file: str = Field(description="The name the file was stored under.")
+    doc_id: str | None
+    status: Literal["indexed", "unchanged", "duplicate"]
+    chunks: int
+    reason: str | None = Field(default=None, description="Warnings from reading the file.")
+
+
+class UploadFailure(BaseModel):
+    """An upload that could not be read: `reason` is machine-readable (e.g. `encrypted`)."""
+
+    detail: str
+    reason: str | None = None
+
+
+class FileFailure(BaseModel):
+    """A file a reindex could not read."""
+
+    file: str
+    reason: str | None
+
+
+class ReindexOut(BaseModel):
+    """Counts of a reindex over the corpus and the uploads."""
+
+    indexed: int
+    unchanged: int
+    removed: int
+    duplicate: int
+    failed: int
+    chunks_embedded: int
+    seconds: float
+    failures: list[FileFailure]
+
+
+# --- /v1/feedback -----------------------------------------------------------------------------
+
+
+class FeedbackCitation(BaseModel):
+    """Which passage a marker `[n]` of the rated answer pointed to."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    n: int = Field(ge=0, le=1000)
+    chunk_id: str = Field(max_length=300)
+    doc_id: str = Field(max_length=300)
+
+
+class FeedbackIn(BaseModel):
+    """A rating of one answer, with the question and answer it refers to."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    rating: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=2000)
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    answer: str = Field(max_length=20000)
+    citations: list[FeedbackCitation] = Field(default_factory=list, max_length=50)
+    messages: list[Message] = Field(
+        default_factory=list, max_length=50, description="The conversation before the question."
+    )
+    request_id: str | None = Field(default=None, max_length=128)
+
+
+class FeedbackCreated(BaseModel):
+    """The stored rating's id."""
+
+    id: int
+
+
+# --- OpenAI-compatible /v1/chat/completions ---------------------------------------------------
+
+MODEL_ID = "cluster-policy-assistant"
+
+
+class OpenAIContentPart(BaseModel):
+    """One part of a message's content; only text parts are supported."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    type: Literal["text"]
+    text: str = Field(max_length=8000)
+
+
+class OpenAIMessage(BaseModel):
+    """A chat message; `system` and `developer` messages are accepted and not used."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    role: Literal["system", "developer", "user", "assistant"]
+    content: str | list[OpenAIContentPart] | None = None
+    name: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The message's text (text parts joined)."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(part.text for part in self.content)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> OpenAIMessage:
+        if len(self.text) > 8000:
+            raise ValueError("message content must be at most 8000 characters")
+        return self
+
+
+class StreamOptions(BaseModel):
+    """Streaming options; `include_usage` adds a usage chunk before `[DONE]`."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(BaseModel):
+    """The OpenAI chat-completions request. Sampling parameters are accepted and ignored: answers
+    are composed from the documents. `filters` (an extension) restricts retrieval."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    model: str = Field(default=MODEL_ID, max_length=200)
+    messages: list[OpenAIMessage] = Field(min_length=1, max_length=60)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    max_completion_tokens: int | None = None
+    n: int | None = Field(default=None, ge=1, le=1)
+    stop: str | list[str] | None = None
+    user: str | None = None
+    filters: Filters | None = None
+
+    @model_validator(mode="after")
+    def _ends_with_a_question(self) -> ChatCompletionRequest:
+        turns = [m for m in self.messages if m.role in ("user", "assistant")]
+        if not turns or turns[-1].role != "user":
+            raise ValueError("the last user/assistant message must be a user message")
+        question = turns[-1].text
+        if not question.strip():
+            raise ValueError("the question (last user message) must not be blank")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise ValueError(
+                f"the question (last user message) must be at most {MAX_QUESTION_CHARS} characters"
+            )
+        return self
+
+
+class AssistantMessage(BaseModel):
+    """The answer, with `[n]` citation markers."""
+
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    """The one choice of a completion."""
+
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: Literal["stop"] = "stop"
+    logprobs: None = None
+
+
+class Usage(BaseModel):
+    """Approximate token counts (about four characters a token)."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCompletion(BaseModel):
+    """An OpenAI `chat.completion`, plus the `citations` the `[n]` markers point to."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+    system_fingerprint: str | None = None
+    citations: list[CitationOut]
+
+
+class ModelOut(BaseModel):
+    """A model the endpoint serves."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    """The models the endpoint serves (one)."""
+
+    object: Literal["list"] = "list"
+    data: list[ModelOut]

@@ -79,7 +79,7 @@ class AnswerSettings(BaseModel):
 
     max_sentences: int = Field(default=4, ge=1, le=12, description="Sentences in an answer.")
     refusal_threshold: float = Field(
-        default=0.40,
+        default=0.4751,
         ge=-1.0,
         le=1.0,
         description=(
@@ -97,7 +97,7 @@ class AnswerSettings(BaseModel):
         ),
     )
     coverage_gap_weight: float = Field(
-        default=0.0,
+        default=0.4,
         ge=0.0,
         le=2.0,
         description=(

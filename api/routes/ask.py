@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep
-from api.schemas import AskRequest, AskResponse, ErrorBody
+from api.errors import responses
+from api.schemas import AskRequest, AskResponse
 from assistant.pipeline import Turn
 
 router = APIRouter(prefix="/v1", tags=["answers"])
 
 
-@router.post(
-    "/ask",
-    response_model=AskResponse,
-    responses={422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
-)
+@router.post("/ask", response_model=AskResponse, responses=responses(400, 413, 422, 429, 503))
 async def ask(body: AskRequest, assistant: AssistantDep) -> AskResponse:
     """Answer from the documents with `[n]` citations, or decline when they do not say."""
     history = [Turn(m.role, m.content) for m in body.history]
     filters = body.filters.as_dict() if body.filters else None
     answer = await run_in_threadpool(assistant.answer, body.question, history, filters, body.top_k)
-    return AskResponse(
-        answer=answer.answer,
-        citations=[asdict(c) for c in answer.citations],  # type: ignore[misc]
-        refused=answer.refused,
-        evidence_score=answer.evidence_score,
-    )
+    return AskResponse.of(answer)

@@ -1,0 +1,43 @@
+"""Start-up and shut-down of the service: warm the model and the BM25 index before serving."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from assistant.container import Container
+from assistant.errors import AssistantError
+
+log = logging.getLogger("api")
+
+
+def warm_up(container: Container) -> None:
+    """Load the embedding model, then build the BM25 index and the document catalogue.
+
+    Failures are logged, not raised: the service still starts and `/readyz` reports what is
+    missing (a store that comes up later is picked up on first use).
+    """
+    try:
+        container.embedder.warm_up()
+    except AssistantError as exc:
+        log.error("warm-up: %s", exc)
+        return
+    try:
+        container.assistant.lexical.refresh()
+        documents = container.documents.count()
+        log.info("warm-up done: %d documents, %d chunks", documents, container.store.count())
+    except AssistantError as exc:
+        log.warning("warm-up: the store is not reachable yet: %s", exc)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Warm up before the first request unless `api.warm_up` is false."""
+    container: Container = app.state.container
+    if container.settings.api.warm_up:
+        await run_in_threadpool(warm_up, container)
+    yield

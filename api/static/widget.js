@@ -1,0 +1,1209 @@
+/*!
+ * Cluster Policy Assistant: embeddable chat widget.
+ *
+ * One self-contained script, no framework, no build step, nothing loaded from a CDN. Embed with
+ *   <script src="https://HOST/widget.js" data-title="…" data-placeholder="…" data-open></script>
+ * The API base URL is the folder the script was loaded from (override: data-api-base), so the
+ * widget works on any page that may call the API (see the service's CORS allow-list).
+ *
+ * The script adds one <cluster-assistant-widget> element (or configures one already on the page
+ * through the same data-* attributes). The element has open(), close(), reset() and ask(text), and
+ * dispatches `cluster-assistant:delta` and `cluster-assistant:answer` events. The accent colour
+ * follows the CSS custom property --cpa-accent (and --cpa-accent-dark) when the page sets it.
+ * The conversation lives in sessionStorage; the last 10 messages are sent with each question.
+ *
+ * Security: answers, titles and document text are always rendered as text (textContent or text
+ * nodes). The one innerHTML assignment below writes the static TEMPLATE, which holds no data.
+ */
+(function () {
+  "use strict";
+
+  var TAG = "cluster-assistant-widget";
+  if (!window.customElements || window.customElements.get(TAG)) return;
+
+  var SCRIPT = document.currentScript;
+  var HISTORY_LIMIT = 10; // messages sent with each question
+  var STORED_LIMIT = 60; // messages kept in sessionStorage
+  var MAX_CONTENT = 8000; // the API's limit for one message
+  var MAX_QUESTION = 2000; // … and for a question
+  var DEFAULT_TITLE = "Cluster Policy Assistant";
+  var DEFAULT_PLACEHOLDER = "Ask about European cluster policy…";
+  var NARROW = "(max-width: 480px)";
+
+  function apiBase(script) {
+    var explicit = script && script.getAttribute("data-api-base");
+    try {
+      if (explicit) return new URL(explicit, document.baseURI).href.replace(/\/+$/, "");
+      if (script && script.src) return new URL(".", script.src).href.replace(/\/+$/, "");
+    } catch (e) {
+      /* fall through */
+    }
+    return window.location.origin;
+  }
+
+  var BASE = apiBase(SCRIPT);
+
+  // Static markup only: no value from the API, the page or the user is ever put in here.
+  var TEMPLATE = `
+<style>
+  :host {
+    all: initial;
+    --accent: var(--cpa-accent, #1d4ed8);
+    --accent-dark: var(--cpa-accent-dark, #1e3a8a);
+    --accent-soft: #eef2ff;
+    --ink: #0f172a;
+    --muted: #64748b;
+    --line: #e2e8f0;
+    --bg: #ffffff;
+    --bg-soft: #f8fafc;
+    --ok: #047857;
+    --warn: #b45309;
+    --radius: 16px;
+    font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+      "Noto Sans", "Liberation Sans", system-ui, sans-serif;
+    font-size: 15px;
+    line-height: 1.5;
+    color: var(--ink);
+  }
+  *, *::before, *::after { box-sizing: border-box; }
+  [hidden] { display: none !important; }
+  button, textarea { font: inherit; color: inherit; }
+  button { cursor: pointer; }
+  button:disabled { cursor: default; }
+  :focus { outline: none; }
+  :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+  .sr-only {
+    position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+    clip: rect(0 0 0 0); white-space: nowrap; border: 0;
+  }
+  svg { width: 20px; height: 20px; flex: none; fill: none; stroke: currentColor;
+    stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
+
+  .launcher {
+    position: fixed; right: 24px; bottom: 24px; z-index: 2147483000;
+    width: 60px; height: 60px; border-radius: 50%; border: 0;
+    display: grid; place-items: center;
+    background: var(--accent); color: #fff;
+    box-shadow: 0 10px 25px -5px rgba(29, 78, 216, .45), 0 4px 10px rgba(15, 23, 42, .15);
+    transition: transform .15s ease, background .15s ease;
+  }
+  .launcher:hover { background: var(--accent-dark); transform: translateY(-1px); }
+  .launcher svg { width: 28px; height: 28px; }
+  .launcher .i-close { display: none; }
+  .root.is-open .launcher .i-chat { display: none; }
+  .root.is-open .launcher .i-close { display: block; }
+
+  .panel {
+    position: fixed; right: 24px; bottom: 96px; z-index: 2147483000;
+    width: 400px; height: min(680px, calc(100vh - 120px));
+    display: flex; flex-direction: column; overflow: hidden;
+    background: var(--bg); border-radius: var(--radius);
+    box-shadow: 0 24px 48px -12px rgba(15, 23, 42, .35), 0 0 0 1px rgba(15, 23, 42, .06);
+    animation: rise .18s ease-out;
+  }
+  @keyframes rise { from { opacity: 0; transform: translateY(12px); } to { opacity: 1; transform: none; } }
+
+  .head {
+    display: flex; align-items: center; gap: 12px; padding: 14px 12px 14px 18px;
+    background: linear-gradient(135deg, var(--accent) 0%, var(--accent-dark) 100%); color: #fff;
+  }
+  .avatar {
+    width: 38px; height: 38px; border-radius: 12px; display: grid; place-items: center;
+    background: rgba(255, 255, 255, .16); flex: none;
+  }
+  .titles { flex: 1; min-width: 0; }
+  .title { margin: 0; font-size: 16px; font-weight: 650; line-height: 1.25;
+    overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  .subtitle { margin: 2px 0 0; font-size: 12.5px; opacity: .85; line-height: 1.3; }
+  .icon {
+    width: 36px; height: 36px; border-radius: 10px; border: 0; flex: none;
+    display: grid; place-items: center; background: transparent; color: inherit;
+  }
+  .head .icon:hover { background: rgba(255, 255, 255, .16); }
+  .head :focus-visible { outline-color: #fff; }
+
+  .log {
+    position: relative; flex: 1; overflow-y: auto; padding: 18px 16px 8px; background: var(--bg-soft);
+    overscroll-behavior: contain;
+  }
+  .welcome { padding: 6px 4px 4px; }
+  .welcome .hello { margin: 0 0 6px; font-size: 17px; font-weight: 650; }
+  .welcome .hint { margin: 0 0 16px; color: var(--muted); font-size: 14px; }
+  .suggestions { display: flex; flex-direction: column; align-items: flex-start; gap: 8px; }
+  .suggestion {
+    text-align: left; border: 1px solid var(--line); background: var(--bg);
+    border-radius: 12px; padding: 9px 12px; font-size: 14px; color: var(--accent-dark);
+    transition: border-color .15s ease, background .15s ease;
+  }
+  .suggestion:hover { border-color: var(--accent); background: var(--accent-soft); }
+  .root.has-messages .welcome { display: none; }
+
+  .msg { display: flex; flex-direction: column; margin: 0 0 16px; }
+  .msg.user { align-items: flex-end; }
+  .msg.bot { align-items: flex-start; }
+  .msg.user .bubble {
+    max-width: 85%; background: var(--accent); color: #fff;
+    border-radius: 16px 16px 4px 16px; padding: 9px 14px; white-space: pre-wrap;
+    overflow-wrap: anywhere;
+  }
+  .msg.bot .bubble {
+    max-width: 100%; background: var(--bg); border: 1px solid var(--line);
+    border-radius: 4px 16px 16px 16px; padding: 12px 14px; overflow-wrap: anywhere;
+    box-shadow: 0 1px 2px rgba(15, 23, 42, .04);
+  }
+  .bubble p { margin: 0 0 8px; }
+  .bubble p:last-child, .bubble ul:last-child { margin-bottom: 0; }
+  .bubble ul { margin: 0 0 8px; padding-left: 20px; }
+  .bubble li { margin: 0 0 4px; }
+  .bubble.streaming .text::after {
+    content: ""; display: inline-block; width: 7px; height: 15px; margin-left: 2px;
+    vertical-align: -2px; background: var(--accent); border-radius: 1px;
+    animation: blink 1s steps(2, start) infinite;
+  }
+  @keyframes blink { to { visibility: hidden; } }
+
+  .msg.bot.refused .bubble {
+    background: #fffbeb; border-color: #fde68a; border-left: 4px solid #f59e0b; color: #78350f;
+  }
+  .refusal-label {
+    display: flex; align-items: center; gap: 6px; margin: 0 0 6px;
+    font-size: 12px; font-weight: 700; letter-spacing: .04em; text-transform: uppercase;
+    color: var(--warn);
+  }
+  .refusal-label svg { width: 16px; height: 16px; }
+  .msg.error .bubble {
+    background: #fef2f2; border: 1px solid #fecaca; color: #991b1b;
+    border-radius: 12px; padding: 10px 14px;
+  }
+  .note { margin: 8px 0 0; font-size: 12.5px; color: var(--warn); }
+
+  .cite {
+    display: inline-grid; place-items: center; min-width: 20px; height: 20px; padding: 0 5px;
+    margin: 0 1px; vertical-align: 1px; border-radius: 10px; border: 0;
+    background: var(--accent-soft); color: var(--accent); font-size: 11.5px; font-weight: 700;
+    line-height: 1; transition: background .15s ease, color .15s ease;
+  }
+  .cite:hover, .cite[aria-expanded="true"] { background: var(--accent); color: #fff; }
+
+  .typing { display: inline-flex; gap: 4px; padding: 4px 2px; }
+  .typing i {
+    width: 7px; height: 7px; border-radius: 50%; background: #94a3b8;
+    animation: bounce 1.2s infinite ease-in-out;
+  }
+  .typing i:nth-child(2) { animation-delay: .15s; }
+  .typing i:nth-child(3) { animation-delay: .3s; }
+  @keyframes bounce { 0%, 80%, 100% { transform: translateY(0); opacity: .5; }
+    40% { transform: translateY(-5px); opacity: 1; } }
+
+  .sources { margin: 10px 0 0; width: 100%; }
+  .sources h3 {
+    margin: 0 0 6px; font-size: 11.5px; font-weight: 700; letter-spacing: .06em;
+    text-transform: uppercase; color: var(--muted);
+  }
+  .sources ol { list-style: none; margin: 0; padding: 0; display: grid; gap: 6px; }
+  .source {
+    width: 100%; display: flex; align-items: flex-start; gap: 8px; text-align: left;
+    border: 1px solid var(--line); background: var(--bg); border-radius: 10px;
+    padding: 7px 10px; font-size: 13px; line-height: 1.35;
+    transition: border-color .15s ease, background .15s ease;
+  }
+  .source:hover { border-color: var(--accent); background: var(--accent-soft); }
+  .source .n {
+    flex: none; min-width: 20px; height: 20px; border-radius: 10px; display: grid;
+    place-items: center; background: var(--accent-soft); color: var(--accent);
+    font-size: 11.5px; font-weight: 700;
+  }
+  .source .t { display: block; font-weight: 600; color: var(--ink); }
+  .source .w { display: block; color: var(--muted); font-size: 12px; margin-top: 1px; }
+
+  .actions { display: flex; align-items: center; gap: 4px; margin-top: 6px; min-height: 30px; }
+  .vote {
+    width: 30px; height: 30px; border-radius: 8px; border: 0; display: grid; place-items: center;
+    background: transparent; color: var(--muted);
+  }
+  .vote svg { width: 17px; height: 17px; }
+  .vote:hover:not(:disabled) { background: #e2e8f0; color: var(--ink); }
+  .vote:disabled { opacity: .45; }
+  .vote[aria-pressed="true"] { opacity: 1; color: var(--accent); background: var(--accent-soft); }
+  .thanks { font-size: 12.5px; color: var(--muted); margin-left: 4px; }
+
+  .scrim {
+    position: absolute; inset: 0; z-index: 1; background: rgba(15, 23, 42, .28);
+    animation: fade .15s ease-out;
+  }
+  @keyframes fade { from { opacity: 0; } to { opacity: 1; } }
+  .card {
+    position: absolute; left: 10px; right: 10px; bottom: 86px; z-index: 2;
+    max-height: calc(100% - 150px); overflow-y: auto;
+    background: var(--bg); border-radius: 14px; padding: 14px 16px 16px;
+    box-shadow: 0 18px 40px -10px rgba(15, 23, 42, .35), 0 0 0 1px rgba(15, 23, 42, .08);
+    animation: rise .15s ease-out;
+  }
+  .card-head { display: flex; align-items: flex-start; gap: 10px; }
+  .card-n {
+    flex: none; min-width: 24px; height: 24px; border-radius: 12px; display: grid;
+    place-items: center; background: var(--accent); color: #fff; font-size: 12.5px;
+    font-weight: 700; margin-top: 1px;
+  }
+  .card-title { flex: 1; margin: 0; font-size: 15px; font-weight: 650; line-height: 1.35; }
+  .card .icon { width: 30px; height: 30px; margin: -4px -6px 0 0; color: var(--muted); }
+  .card .icon:hover { background: #f1f5f9; color: var(--ink); }
+  .card-meta { margin: 6px 0 0 34px; font-size: 12.5px; color: var(--muted); }
+  .badge {
+    display: inline-flex; align-items: center; gap: 4px; margin: 8px 0 0 34px;
+    font-size: 11.5px; font-weight: 700; border-radius: 999px; padding: 2px 9px;
+  }
+  .badge svg { width: 13px; height: 13px; stroke-width: 3; }
+  .badge.ok { background: #ecfdf5; color: var(--ok); }
+  .badge.no { background: #fffbeb; color: var(--warn); }
+  .card-snippet {
+    margin: 10px 0 12px 34px; padding: 8px 12px; border-left: 3px solid var(--accent);
+    background: var(--bg-soft); border-radius: 0 8px 8px 0; font-size: 13.5px; color: #334155;
+    white-space: pre-wrap; overflow-wrap: anywhere;
+  }
+  .card-link {
+    display: inline-flex; align-items: center; gap: 6px; margin-left: 34px;
+    color: var(--accent); font-weight: 600; font-size: 14px; text-decoration: none;
+    border-radius: 6px;
+  }
+  .card-link:hover { text-decoration: underline; }
+  .card-link svg { width: 16px; height: 16px; }
+
+  .composer {
+    display: flex; align-items: flex-end; gap: 8px; padding: 12px 12px 6px;
+    border-top: 1px solid var(--line); background: var(--bg);
+  }
+  .composer textarea {
+    flex: 1; resize: none; min-height: 44px; max-height: 140px; padding: 11px 14px;
+    border: 1px solid #cbd5e1; border-radius: 12px; background: var(--bg); line-height: 1.4;
+    transition: border-color .15s ease, box-shadow .15s ease;
+  }
+  .composer textarea::placeholder { color: #94a3b8; }
+  .composer textarea:focus-visible {
+    outline: none; border-color: var(--accent); box-shadow: 0 0 0 3px rgba(29, 78, 216, .2);
+  }
+  .send {
+    width: 44px; height: 44px; border-radius: 12px; border: 0; display: grid;
+    place-items: center; background: var(--accent); color: #fff; flex: none;
+    transition: background .15s ease;
+  }
+  .send:hover:not(:disabled) { background: var(--accent-dark); }
+  .send:disabled { background: #cbd5e1; }
+  .foot { margin: 0; padding: 2px 14px 10px; font-size: 11.5px; color: var(--muted);
+    text-align: center; background: var(--bg); }
+
+  @media (max-width: 480px) {
+    .panel {
+      inset: 0; width: 100%; height: 100%; max-height: none; border-radius: 0;
+      height: 100dvh;
+    }
+    .root.is-open .launcher { display: none; }
+    .launcher { right: 16px; bottom: 16px; }
+    .card { left: 8px; right: 8px; }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    *, *::before, *::after { animation: none !important; transition: none !important; }
+  }
+</style>
+<div class="root">
+  <button class="launcher" type="button" aria-expanded="false" aria-controls="cpa-panel"
+      aria-haspopup="dialog">
+    <svg class="i-chat" viewBox="0 0 24 24" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20.5l1.4-4.9A8 8 0 1 1 21 12z"/><path d="M8.5 12h.01M12 12h.01M15.5 12h.01" stroke-width="2.6"/></svg>
+    <svg class="i-close" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 9l6 6 6-6"/></svg>
+  </button>
+  <section class="panel" id="cpa-panel" role="dialog" aria-modal="false"
+      aria-labelledby="cpa-title" aria-describedby="cpa-subtitle" hidden>
+    <header class="head">
+      <div class="avatar" aria-hidden="true">
+        <svg viewBox="0 0 24 24"><path d="M4 19.5A2.5 2.5 0 0 1 6.5 17H20V3H6.5A2.5 2.5 0 0 0 4 5.5v14z"/><path d="M4 19.5A2.5 2.5 0 0 0 6.5 22H20v-5"/><path d="M9 8h7M9 11.5h5"/></svg>
+      </div>
+      <div class="titles">
+        <h2 class="title" id="cpa-title"></h2>
+        <p class="subtitle" id="cpa-subtitle">Answers with cited sources</p>
+      </div>
+      <button class="icon new" type="button" aria-label="New conversation" title="New conversation">
+        <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 20h9"/><path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z"/></svg>
+      </button>
+      <button class="icon close" type="button" aria-label="Close chat" title="Close (Esc)">
+        <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M18 6L6 18M6 6l12 12"/></svg>
+      </button>
+    </header>
+    <div class="log" role="log" aria-live="polite" aria-relevant="additions" aria-label="Conversation">
+      <div class="welcome">
+        <p class="hello">Hello! Ask me about European cluster policy.</p>
+        <p class="hint">Every sentence of an answer is quoted from a document and cites it, so you
+          can check the source. When the documents do not say, I will tell you.</p>
+        <div class="suggestions" role="group" aria-label="Suggested questions">
+          <button type="button" class="suggestion">What is a cluster organisation?</button>
+          <button type="button" class="suggestion">Should a region create clusters from scratch?</button>
+          <button type="button" class="suggestion">Which services does the ECCP offer to clusters?</button>
+        </div>
+      </div>
+      <div class="messages"></div>
+    </div>
+    <div class="scrim" hidden></div>
+    <div class="card" role="dialog" aria-modal="false" aria-labelledby="cpa-card-title" hidden>
+      <div class="card-head">
+        <span class="card-n" aria-hidden="true"></span>
+        <h3 class="card-title" id="cpa-card-title" tabindex="-1"></h3>
+        <button class="icon card-close" type="button" aria-label="Close source">
+          <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M18 6L6 18M6 6l12 12"/></svg>
+        </button>
+      </div>
+      <p class="card-meta"></p>
+      <span class="badge"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M5 12.5l4.5 4.5L19 7.5"/></svg><span class="badge-text"></span></span>
+      <blockquote class="card-snippet"></blockquote>
+      <a class="card-link" target="_blank" rel="noopener noreferrer">Open document
+        <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5"/></svg>
+        <span class="sr-only">(opens in a new tab)</span>
+      </a>
+    </div>
+    <form class="composer" novalidate>
+      <label class="sr-only" for="cpa-input">Your question</label>
+      <textarea id="cpa-input" rows="1" maxlength="2000" enterkeyhint="send" autocomplete="off"
+          aria-describedby="cpa-keys"></textarea>
+      <span class="sr-only" id="cpa-keys">Enter sends, Shift+Enter adds a new line.</span>
+      <button class="send" type="submit" aria-label="Send question">
+        <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M5 12h14M13 6l6 6-6 6"/></svg>
+      </button>
+    </form>
+    <p class="foot">Answers are quoted from the documents. Check the sources.</p>
+  </section>
+</div>
+<template id="tpl-refusal">
+  <p class="refusal-label"><svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="9"/><path d="M12 8h.01M11 12h1v4h1"/></svg>Not in the documents</p>
+</template>
+<template id="tpl-actions">
+  <div class="actions" role="group" aria-label="Rate this answer">
+    <button class="vote up" type="button" aria-label="Helpful" aria-pressed="false" title="Helpful">
+      <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M7 10v11H4a1 1 0 0 1-1-1v-9a1 1 0 0 1 1-1h3zM7 10l4-8a3 3 0 0 1 3 3v4h5.5a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.1 21H7"/></svg>
+    </button>
+    <button class="vote down" type="button" aria-label="Not helpful" aria-pressed="false" title="Not helpful">
+      <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M17 14V3h3a1 1 0 0 1 1 1v9a1 1 0 0 1-1 1h-3zM17 14l-4 8a3 3 0 0 1-3-3v-4H4.5a2 2 0 0 1-2-2.3l1.4-8A2 2 0 0 1 5.9 3H17"/></svg>
+    </button>
+    <span class="thanks" role="status"></span>
+  </div>
+</template>
+`;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function where(c) {
+    var parts = [];
+    if (c.section) parts.push(String(c.section));
+    if (c.page !== null && c.page !== undefined) parts.push("page " + c.page);
+    return parts.join(" · ");
+  }
+
+  /** A same-site http(s) URL for a citation's document link, or null. */
+  function documentUrl(base, c) {
+    var path = typeof c.url === "string" && c.url.charAt(0) === "/" ? c.url : null;
+    if (!path && c.doc_id) {
+      path = "/documents/" + encodeURIComponent(c.doc_id) +
+        (c.chunk_id ? "#chunk=" + encodeURIComponent(c.chunk_id) : "");
+    }
+    if (!path) return null;
+    try {
+      var url = new URL(base + path);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /** Server-Sent Events parser for a fetch body: feed text chunks, get (event, data) calls. */
+  function sseParser(onEvent) {
+    var buffer = "";
+    var eventName = "";
+    var data = [];
+
+    function line(text) {
+      if (text === "") {
+        if (data.length) onEvent(eventName || "message", data.join("\n"));
+        eventName = "";
+        data = [];
+        return;
+      }
+      if (text.charAt(0) === ":") return;
+      var colon = text.indexOf(":");
+      var field = colon < 0 ? text : text.slice(0, colon);
+      var value = colon < 0 ? "" : text.slice(colon + 1);
+      if (value.charAt(0) === " ") value = value.slice(1);
+      if (field === "event") eventName = value;
+      else if (field === "data") data.push(value);
+    }
+
+    return {
+      push: function (chunk, final) {
+        buffer += chunk;
+        var re = /\r\n|\r|\n/g;
+        var start = 0;
+        var match;
+        while ((match = re.exec(buffer))) {
+          // A lone "\r" at the end may be the first half of "\r\n": wait for more.
+          if (!final && match[0] === "\r" && match.index === buffer.length - 1) break;
+          line(buffer.slice(start, match.index));
+          start = re.lastIndex;
+        }
+        buffer = buffer.slice(start);
+        if (final) {
+          if (buffer) line(buffer);
+          buffer = "";
+          line("");
+        }
+      },
+    };
+  }
+
+  function ChatError(message, kind) {
+    var error = new Error(message);
+    error.kind = kind || "error";
+    return error;
+  }
+
+  function httpError(response) {
+    return response
+      .json()
+      .catch(function () {
+        return {};
+      })
+      .then(function (body) {
+        var detail = body && typeof body.detail === "string" ? body.detail : "";
+        if (response.status === 429) {
+          var wait = parseInt(response.headers.get("Retry-After") || "", 10);
+          return ChatError(
+            wait > 0
+              ? "Too many requests: please retry in " + wait + " s."
+              : "Too many requests: please wait a moment and retry.",
+            "rate"
+          );
+        }
+        if (response.status === 422 || response.status === 413) {
+          return ChatError("The question could not be sent" + (detail ? ": " + detail : "."));
+        }
+        return ChatError(
+          detail
+            ? "The assistant could not answer: " + detail
+            : "The assistant is unavailable right now (HTTP " + response.status +
+              "). Please try again later."
+        );
+      });
+  }
+
+  /**
+   * POST /v1/chat with stream: true and hand its events to `on` ({citations, delta, done}).
+   * Resolves with the final answer (the `done` payload).
+   */
+  function streamChat(base, messages, signal, on) {
+    return fetch(base + "/v1/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      body: JSON.stringify({ messages: messages, stream: true }),
+      credentials: "omit",
+      signal: signal,
+    }).then(function (response) {
+      if (!response.ok) return httpError(response).then(Promise.reject.bind(Promise));
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("text/event-stream") < 0 || !response.body) {
+        return response.json().then(function (done) {
+          on.done(done);
+          return done;
+        });
+      }
+      var final = null;
+      var failure = null;
+      var parser = sseParser(function (name, raw) {
+        var payload;
+        try {
+          payload = JSON.parse(raw);
+        } catch (e) {
+          return;
+        }
+        if (name === "citations") on.citations(payload.citations || []);
+        else if (name === "delta") on.delta(String(payload.text || ""));
+        else if (name === "done") final = payload;
+        else if (name === "error") {
+          failure = ChatError(
+            "The assistant could not answer: " + (payload.detail || "unknown error")
+          );
+        }
+      });
+      var reader = response.body.getReader();
+      var decoder = new TextDecoder();
+      function pump() {
+        return reader.read().then(function (step) {
+          if (step.done) {
+            parser.push(decoder.decode(), true);
+            if (failure) throw failure;
+            if (!final) throw ChatError("The answer was interrupted. Please try again.");
+            on.done(final);
+            return final;
+          }
+          parser.push(decoder.decode(step.value, { stream: true }), false);
+          if (failure) {
+            reader.cancel().catch(function () {});
+            throw failure;
+          }
+          return pump();
+        });
+      }
+      return pump();
+    });
+  }
+
+  function readAttr(node, name, fallback) {
+    var value = node.getAttribute(name);
+    return value === null || value.trim() === "" ? fallback : value;
+  }
+
+  class ClusterAssistantWidget extends HTMLElement {
+    constructor() {
+      super();
+      var root = this.attachShadow({ mode: "open" });
+      root.innerHTML = TEMPLATE;
+      var q = root.querySelector.bind(root);
+      this.base = BASE;
+      this.ui = {
+        root: q(".root"),
+        launcher: q(".launcher"),
+        panel: q(".panel"),
+        title: q(".title"),
+        close: q(".close"),
+        reset: q(".new"),
+        log: q(".log"),
+        list: q(".messages"),
+        form: q(".composer"),
+        input: q("textarea"),
+        send: q(".send"),
+        card: q(".card"),
+        scrim: q(".scrim"),
+        cardN: q(".card-n"),
+        cardTitle: q(".card-title"),
+        cardMeta: q(".card-meta"),
+        cardBadge: q(".badge"),
+        cardBadgeText: q(".badge-text"),
+        cardSnippet: q(".card-snippet"),
+        cardLink: q(".card-link"),
+        cardClose: q(".card-close"),
+        tplRefusal: q("#tpl-refusal"),
+        tplActions: q("#tpl-actions"),
+      };
+      this.messages = [];
+      this.busy = false;
+      this.controller = null;
+      this.cardTrigger = null;
+      this.started = false;
+      this.stick = true;
+    }
+
+    connectedCallback() {
+      if (this.started) return;
+      this.started = true;
+      if (this.hasAttribute("data-api-base")) this.base = apiBase(this);
+      this.storageKey = "cluster-assistant:v1:" + this.base;
+      var title = readAttr(this, "data-title", DEFAULT_TITLE);
+      this.ui.title.textContent = title;
+      this.ui.input.placeholder = readAttr(this, "data-placeholder", DEFAULT_PLACEHOLDER);
+      this.ui.launcher.setAttribute("aria-label", "Open chat: " + title);
+      this.ui.launcher.title = title;
+      this.bind();
+      var saved = this.load();
+      this.messages = saved.messages;
+      this.renderAll();
+      var startOpen = this.hasAttribute("data-open") && this.getAttribute("data-open") !== "false";
+      if (saved.open || (startOpen && saved.open !== false)) this.open(false);
+    }
+
+    bind() {
+      var self = this;
+      var ui = this.ui;
+      ui.launcher.addEventListener("click", function () {
+        if (self.isOpen()) self.close();
+        else self.open(true);
+      });
+      ui.close.addEventListener("click", function () {
+        self.close();
+      });
+      ui.reset.addEventListener("click", function () {
+        self.reset();
+      });
+      ui.cardClose.addEventListener("click", function () {
+        self.hideCard(true);
+      });
+      ui.scrim.addEventListener("click", function () {
+        self.hideCard(true);
+      });
+      ui.form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        self.submit();
+      });
+      ui.input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          self.submit();
+        }
+      });
+      ui.input.addEventListener("input", function () {
+        self.autosize();
+      });
+      ui.log.addEventListener("scroll", function () {
+        self.trackScroll();
+      });
+      this.shadowRoot.querySelectorAll(".suggestion").forEach(function (button) {
+        button.addEventListener("click", function () {
+          self.ask(button.textContent.trim());
+        });
+      });
+      this.shadowRoot.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") {
+          if (!ui.card.hidden) {
+            event.stopPropagation();
+            self.hideCard(true);
+          } else if (self.isOpen()) {
+            event.stopPropagation();
+            self.close();
+          }
+        } else if (event.key === "Tab" && self.isOpen() && window.matchMedia(NARROW).matches) {
+          self.trapFocus(event);
+        }
+      });
+    }
+
+    // ---- open / close ---------------------------------------------------------------------
+
+    isOpen() {
+      return !this.ui.panel.hidden;
+    }
+
+    open(focus) {
+      this.ui.panel.hidden = false;
+      this.ui.root.classList.add("is-open");
+      this.ui.launcher.setAttribute("aria-expanded", "true");
+      this.ui.launcher.setAttribute("aria-label", "Hide chat");
+      this.save();
+      this.scrollToEnd(true);
+      if (focus !== false) this.ui.input.focus();
+    }
+
+    close() {
+      this.hideCard(false);
+      this.ui.panel.hidden = true;
+      this.ui.root.classList.remove("is-open");
+      this.ui.launcher.setAttribute("aria-expanded", "false");
+      this.ui.launcher.setAttribute("aria-label", "Open chat: " + this.ui.title.textContent);
+      this.save();
+      this.ui.launcher.focus();
+    }
+
+    trapFocus(event) {
+      var items = Array.prototype.filter.call(
+        this.ui.panel.querySelectorAll("button, textarea, a[href], [tabindex='0']"),
+        function (node) {
+          return !node.disabled && node.getClientRects().length > 0;
+        }
+      );
+      if (!items.length) return;
+      var first = items[0];
+      var last = items[items.length - 1];
+      var active = this.shadowRoot.activeElement;
+      if (event.shiftKey && (active === first || !this.ui.panel.contains(active))) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && (active === last || !this.ui.panel.contains(active))) {
+        event.preventDefault();
+        first.focus();
+      }
+    }
+
+    autosize() {
+      var input = this.ui.input;
+      input.style.height = "auto";
+      input.style.height = Math.min(input.scrollHeight + 2, 140) + "px";
+    }
+
+    /**
+     * Follow the conversation: scroll to the end, but never past the latest question, so a long
+     * answer is read from its start with its question above it.
+     */
+    scrollToEnd(force) {
+      var log = this.ui.log;
+      if (force) this.stick = true;
+      if (!this.stick) return;
+      var target = log.scrollHeight - log.clientHeight;
+      if (this.anchor && this.anchor.isConnected) {
+        target = Math.min(target, this.anchor.offsetTop - 12);
+      }
+      if (!force && target < log.scrollTop) return; // following never scrolls back up
+      log.scrollTop = Math.max(target, 0);
+    }
+
+    /** Follow new content only while the reader is at the end of the conversation. */
+    trackScroll() {
+      var log = this.ui.log;
+      this.stick = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+    }
+
+    // ---- storage --------------------------------------------------------------------------
+
+    load() {
+      try {
+        var raw = window.sessionStorage.getItem(this.storageKey);
+        var saved = raw ? JSON.parse(raw) : null;
+        if (saved && Array.isArray(saved.messages)) {
+          return {
+            open: typeof saved.open === "boolean" ? saved.open : null,
+            messages: saved.messages.filter(function (m) {
+              return m && (m.role === "user" || m.role === "assistant") &&
+                typeof m.content === "string";
+            }),
+          };
+        }
+      } catch (e) {
+        /* storage blocked or corrupt: start afresh */
+      }
+      return { open: null, messages: [] };
+    }
+
+    save() {
+      try {
+        window.sessionStorage.setItem(
+          this.storageKey,
+          JSON.stringify({ open: this.isOpen(), messages: this.messages.slice(-STORED_LIMIT) })
+        );
+      } catch (e) {
+        /* storage full or blocked: the conversation lives only in this page */
+      }
+    }
+
+    /** The last turns as the API's `messages` (role and content only). */
+    history(upto) {
+      var list = upto === undefined ? this.messages : this.messages.slice(0, upto);
+      return list.slice(-HISTORY_LIMIT).map(function (m) {
+        return { role: m.role, content: m.content.slice(0, MAX_CONTENT) };
+      });
+    }
+
+    reset() {
+      if (this.controller) this.controller.abort();
+      this.controller = null;
+      this.setBusy(false);
+      this.hideCard(false);
+      this.messages = [];
+      this.save();
+      this.renderAll();
+      this.ui.input.value = "";
+      this.autosize();
+      this.ui.input.focus();
+    }
+
+    // ---- rendering ------------------------------------------------------------------------
+
+    renderAll() {
+      var self = this;
+      this.ui.list.textContent = "";
+      this.messages.forEach(function (m) {
+        if (m.role === "user") self.addUser(m.content);
+        else self.fillBot(self.addBot(), m);
+      });
+      this.ui.root.classList.toggle("has-messages", this.messages.length > 0);
+      this.scrollToEnd(true);
+    }
+
+    addUser(text) {
+      var node = el("div", "msg user");
+      node.appendChild(el("span", "sr-only", "You said: "));
+      node.appendChild(el("div", "bubble", text));
+      this.ui.list.appendChild(node);
+      this.anchor = node;
+      this.ui.root.classList.add("has-messages");
+      return node;
+    }
+
+    addBot() {
+      var node = el("div", "msg bot");
+      node.appendChild(el("span", "sr-only", "Assistant: "));
+      var bubble = el("div", "bubble");
+      var text = el("div", "text");
+      bubble.appendChild(text);
+      node.appendChild(bubble);
+      var sources = el("div", "sources");
+      sources.hidden = true;
+      node.appendChild(sources);
+      this.ui.list.appendChild(node);
+      return { node: node, bubble: bubble, text: text, sources: sources, deltas: 0 };
+    }
+
+    addError(message) {
+      var node = el("div", "msg error");
+      var bubble = el("div", "bubble", message);
+      bubble.setAttribute("role", "alert");
+      node.appendChild(bubble);
+      this.ui.list.appendChild(node);
+      this.scrollToEnd(true);
+      return node;
+    }
+
+    showTyping(view) {
+      var dots = el("span", "typing");
+      dots.setAttribute("role", "status");
+      dots.setAttribute("aria-label", "The assistant is writing");
+      dots.appendChild(el("i"));
+      dots.appendChild(el("i"));
+      dots.appendChild(el("i"));
+      view.text.textContent = "";
+      view.text.appendChild(dots);
+    }
+
+    /** Answer text as paragraphs and "- " lists, with `[n]` markers as citation buttons. */
+    renderText(target, text, citations) {
+      var self = this;
+      var byN = {};
+      (citations || []).forEach(function (c) {
+        byN[String(c.n)] = c;
+      });
+      target.textContent = "";
+      var list = null;
+      String(text).split(/\r?\n/).forEach(function (line) {
+        var item = /^\s*[-*•]\s+(.*)$/.exec(line);
+        if (item) {
+          if (!list) {
+            list = el("ul");
+            target.appendChild(list);
+          }
+          var li = el("li");
+          self.renderInline(li, item[1], byN);
+          list.appendChild(li);
+          return;
+        }
+        list = null;
+        if (!line.trim()) return;
+        var p = el("p");
+        self.renderInline(p, line, byN);
+        target.appendChild(p);
+      });
+    }
+
+    renderInline(parent, text, byN) {
+      var re = /\[(\d{1,3})\]/g;
+      var last = 0;
+      var match;
+      while ((match = re.exec(text))) {
+        if (match.index > last) {
+          parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+        }
+        var citation = byN[match[1]];
+        parent.appendChild(
+          citation ? this.citeButton(citation) : document.createTextNode(match[0])
+        );
+        last = re.lastIndex;
+      }
+      if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+    }
+
+    citeButton(c) {
+      var self = this;
+      var button = el("button", "cite", String(c.n));
+      button.type = "button";
+      button.setAttribute("aria-label", "Source " + c.n + ": " + (c.title || "document"));
+      button.setAttribute("aria-expanded", "false");
+      button.setAttribute("data-n", String(c.n));
+      button.addEventListener("click", function () {
+        self.showCard(c, button);
+      });
+      return button;
+    }
+
+    renderSources(view, citations) {
+      var self = this;
+      view.sources.textContent = "";
+      view.sources.hidden = !citations || citations.length === 0;
+      if (view.sources.hidden) return;
+      view.sources.appendChild(el("h3", null, "Sources"));
+      var ol = el("ol");
+      citations.forEach(function (c) {
+        var li = el("li");
+        var button = el("button", "source");
+        button.type = "button";
+        button.setAttribute("data-n", String(c.n));
+        button.setAttribute("aria-label", "Source " + c.n + ": " + (c.title || "document") +
+          (where(c) ? ", " + where(c) : ""));
+        button.appendChild(el("span", "n", String(c.n)));
+        var label = el("span");
+        label.appendChild(el("span", "t", c.title || c.doc_id));
+        var at = [c.source, where(c)].filter(Boolean).join(" · ");
+        if (at) label.appendChild(el("span", "w", at));
+        button.appendChild(label);
+        button.addEventListener("click", function () {
+          self.showCard(c, button);
+        });
+        li.appendChild(button);
+        ol.appendChild(li);
+      });
+      view.sources.appendChild(ol);
+    }
+
+    /** A finished answer (from `done` or from storage). */
+    fillBot(view, item) {
+      view.bubble.classList.remove("streaming");
+      view.bubble.removeAttribute("aria-busy");
+      view.node.classList.toggle("refused", !!item.refused);
+      var label = view.bubble.querySelector(".refusal-label");
+      if (label) label.remove();
+      if (item.refused) {
+        view.bubble.insertBefore(
+          this.ui.tplRefusal.content.firstElementChild.cloneNode(true),
+          view.text
+        );
+      }
+      this.renderText(view.text, item.content, item.citations);
+      var note = view.bubble.querySelector(".note");
+      if (note) note.remove();
+      if (item.flagged && item.flagged.length) {
+        view.bubble.appendChild(
+          el("p", "note", "Some statements could not be checked against the sources.")
+        );
+      }
+      this.renderSources(view, item.refused ? [] : item.citations || []);
+      this.addActions(view, item);
+    }
+
+    addActions(view, item) {
+      var self = this;
+      var old = view.node.querySelector(".actions");
+      if (old) old.remove();
+      var actions = this.ui.tplActions.content.firstElementChild.cloneNode(true);
+      var up = actions.querySelector(".up");
+      var down = actions.querySelector(".down");
+      var thanks = actions.querySelector(".thanks");
+      function settle(rating) {
+        up.disabled = true;
+        down.disabled = true;
+        (rating === "up" ? up : down).setAttribute("aria-pressed", "true");
+        thanks.textContent = "Thanks for your feedback!";
+      }
+      if (item.feedback) settle(item.feedback);
+      [up, down].forEach(function (button) {
+        button.addEventListener("click", function () {
+          var rating = button === up ? "up" : "down";
+          up.disabled = true;
+          down.disabled = true;
+          thanks.textContent = "Sending…";
+          self.sendFeedback(item, rating).then(
+            function () {
+              item.feedback = rating;
+              self.save();
+              settle(rating);
+            },
+            function () {
+              up.disabled = false;
+              down.disabled = false;
+              thanks.textContent = "Could not send feedback. Please try again.";
+            }
+          );
+        });
+      });
+      view.node.appendChild(actions);
+    }
+
+    sendFeedback(item, rating) {
+      var index = this.messages.indexOf(item);
+      var body = {
+        rating: rating,
+        question: (item.question || "").slice(0, MAX_QUESTION),
+        answer: item.content.slice(0, MAX_CONTENT),
+        citations: (item.citations || []).map(function (c) {
+          return { n: c.n, chunk_id: c.chunk_id, doc_id: c.doc_id };
+        }),
+        // The conversation before the rated question (the question and answer are sent above).
+        messages: this.history(index < 1 ? 0 : index - 1),
+      };
+      if (item.request_id) body.request_id = String(item.request_id);
+      return fetch(this.base + "/v1/feedback", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        credentials: "omit",
+      }).then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response;
+      });
+    }
+
+    // ---- source card ----------------------------------------------------------------------
+
+    showCard(c, trigger) {
+      var ui = this.ui;
+      if (this.cardTrigger) this.cardTrigger.setAttribute("aria-expanded", "false");
+      ui.cardN.textContent = String(c.n);
+      ui.cardTitle.textContent = c.title || c.doc_id || "Source";
+      var meta = [c.source, where(c)].filter(Boolean).join(" · ");
+      ui.cardMeta.textContent = meta;
+      ui.cardMeta.hidden = !meta;
+      var verified = c.verified !== false;
+      ui.cardBadge.className = "badge " + (verified ? "ok" : "no");
+      ui.cardBadgeText.textContent = verified ? "Verified quote" : "Not verified";
+      ui.cardSnippet.textContent = c.snippet || "";
+      ui.cardSnippet.hidden = !c.snippet;
+      var href = documentUrl(this.base, c);
+      if (href) {
+        ui.cardLink.href = href;
+        ui.cardLink.hidden = false;
+      } else {
+        ui.cardLink.removeAttribute("href");
+        ui.cardLink.hidden = true;
+      }
+      ui.card.hidden = false;
+      ui.scrim.hidden = false;
+      ui.card.scrollTop = 0;
+      this.cardTrigger = trigger || null;
+      if (trigger && trigger.classList.contains("cite")) {
+        trigger.setAttribute("aria-expanded", "true");
+      }
+      ui.cardTitle.focus();
+    }
+
+    hideCard(restoreFocus) {
+      if (this.ui.card.hidden) return;
+      this.ui.card.hidden = true;
+      this.ui.scrim.hidden = true;
+      var trigger = this.cardTrigger;
+      this.cardTrigger = null;
+      if (trigger) {
+        if (trigger.classList.contains("cite")) trigger.setAttribute("aria-expanded", "false");
+        if (restoreFocus && trigger.isConnected) trigger.focus();
+      }
+      if (restoreFocus && (!trigger || !trigger.isConnected)) this.ui.input.focus();
+    }
+
+    /** Tell the host page what happens: `cluster-assistant:delta`, `cluster-assistant:answer`. */
+    emit(name, detail) {
+      this.dispatchEvent(
+        new CustomEvent("cluster-assistant:" + name, { bubbles: true, detail: detail })
+      );
+    }
+
+    // ---- asking ---------------------------------------------------------------------------
+
+    setBusy(busy) {
+      this.busy = busy;
+      this.ui.send.disabled = busy;
+      this.ui.log.setAttribute("aria-busy", busy ? "true" : "false");
+    }
+
+    submit() {
+      var text = this.ui.input.value.trim();
+      if (!text || this.busy) return;
+      this.ui.input.value = "";
+      this.autosize();
+      this.ask(text);
+    }
+
+    ask(question) {
+      var self = this;
+      if (this.busy || !question) return;
+      this.hideCard(false);
+      var errors = this.ui.list.querySelectorAll(".msg.error");
+      Array.prototype.forEach.call(errors, function (node) {
+        node.remove();
+      });
+      var userNode = this.addUser(question);
+      var view = this.addBot();
+      view.bubble.setAttribute("aria-busy", "true");
+      this.showTyping(view);
+      this.scrollToEnd(true);
+      this.setBusy(true);
+
+      var messages = this.history().concat([{ role: "user", content: question }]);
+      messages = messages.slice(-HISTORY_LIMIT);
+      var controller = typeof AbortController === "function" ? new AbortController() : null;
+      this.controller = controller;
+      var citations = [];
+      var streamed = "";
+
+      streamChat(this.base, messages, controller && controller.signal, {
+        citations: function (list) {
+          citations = list;
+          self.renderSources(view, list);
+          self.scrollToEnd(false);
+        },
+        delta: function (text) {
+          streamed += text;
+          view.deltas += 1;
+          view.node.setAttribute("data-deltas", String(view.deltas));
+          view.bubble.classList.add("streaming");
+          self.renderText(view.text, streamed, citations);
+          self.scrollToEnd(false);
+          self.emit("delta", { text: streamed });
+        },
+        done: function (final) {
+          if (controller && controller.signal.aborted) return;
+          var item = {
+            role: "assistant",
+            content: String(final.answer || ""),
+            citations: Array.isArray(final.citations) ? final.citations : [],
+            refused: !!final.refused,
+            flagged: Array.isArray(final.flagged) ? final.flagged : [],
+            mode: final.mode || null,
+            request_id: final.request_id || null,
+            question: question,
+          };
+          self.messages.push({ role: "user", content: question });
+          self.messages.push(item);
+          self.save();
+          self.fillBot(view, item);
+          view.node.setAttribute("data-done", "true");
+          self.scrollToEnd(false);
+          self.emit("answer", {
+            question: question,
+            answer: item.content,
+            refused: item.refused,
+            citations: item.citations.length,
+            request_id: item.request_id,
+          });
+        },
+      })
+        .catch(function (error) {
+          if (error && error.name === "AbortError") return;
+          view.node.remove();
+          userNode.remove();
+          self.ui.root.classList.toggle("has-messages", self.messages.length > 0);
+          var message = error && error.kind
+            ? error.message
+            : "Could not reach the assistant. Check your connection and try again.";
+          self.addError(message);
+          if (!self.ui.input.value) {
+            self.ui.input.value = question;
+            self.autosize();
+          }
+        })
+        .then(function () {
+          if (self.controller === controller) {
+            self.controller = null;
+            self.setBusy(false);
+          }
+        });
+    }
+  }
+
+  window.customElements.define(TAG, ClusterAssistantWidget);
+
+  // The script tag is the embedding: add one widget to the page, configured by its data-*.
+  function mount() {
+    if (document.querySelector(TAG)) return;
+    var widget = document.createElement(TAG);
+    if (SCRIPT) {
+      ["data-title", "data-placeholder", "data-open", "data-api-base"].forEach(function (name) {
+        if (SCRIPT.hasAttribute(name)) widget.setAttribute(name, SCRIPT.getAttribute(name));
+      });
+    }
+    document.body.appendChild(widget);
+  }
+
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+})();
