@@ -212,7 +212,8 @@ class Assistant:
         hits = self._retriever.retrieve(
             lexical_query, mixed, top_k or self._settings.retrieval.top_k, filters
         )
-        return own, hits
+        # A follow-up ("when is the one in Charleroi?") is scored in the context of the turns before.
+        return (mixed if context else own), hits
 
     def _store_signature(self) -> tuple[int, int]:
         """Changes whenever ingestion changed the store: chunk count and manifest mtime."""

@@ -15,21 +15,24 @@ from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
 
-FLOORS = {  # measured (hybrid retrieval, pair/list answers): 1.0, 0.964, 0.860, 0.333, 0.713
+# Measured with the calibrated refusal rule (coverage gap 0.4, threshold 0.4751) and citation
+# verification: 1.0, 0.964, 0.792, 0.667, 0.736, false refusals 0.072.
+FLOORS = {
     "recall@5": 0.97,
     "mrr": 0.93,
-    "fact_hit": 0.82,
-    "refusal_accuracy": 0.28,
-    "accuracy": 0.67,
+    "fact_hit": 0.75,
+    "refusal_accuracy": 0.60,
+    "accuracy": 0.70,
 }
-CEILINGS = {"false_refusal_rate": 0.05}
+CEILINGS = {"false_refusal_rate": 0.10}
 
 
 def test_gold_set_meets_the_floors(indexed: Stack, tmp_path: Path) -> None:
     cases = load_jsonl(GOLD_PATH)
     assert len(cases) >= 60 and sum(not c.answerable for c in cases) >= 15
     results, summary = run(indexed.container, cases)
-    write_outputs(tmp_path, results, summary, threshold=0.4)
+    threshold = indexed.settings.answer.refusal_threshold
+    write_outputs(tmp_path, results, summary, threshold=threshold)
     print(json.dumps(summary, indent=2))
     for metric, floor in FLOORS.items():
         assert summary[metric] >= floor, f"{metric} {summary[metric]} fell below {floor}"
