@@ -212,7 +212,7 @@ class Assistant:
         hits = self._retriever.retrieve(
             lexical_query, mixed, top_k or self._settings.retrieval.top_k, filters
         )
-        # A follow-up ("when is the one in Charleroi?") is scored in the context of the turns before.
+        # A follow-up ("when is the one in Charleroi?") is scored with the turns before it.
         return (mixed if context else own), hits
 
     def _store_signature(self) -> tuple[int, int]:
