@@ -239,7 +239,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(
         default=Path(".data"),
-        description="The one folder the service writes to: Chroma store, ingest manifest.",
+        description=(
+            "The one folder the service writes to: Chroma store, ingest manifest, uploads, "
+            "feedback database."
+        ),
     )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
