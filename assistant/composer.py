@@ -118,7 +118,7 @@ class ExtractiveComposer:
         """An answer whose sentences all come from `hits`, each followed by its citation."""
         units = self._units(hits)
         if not units:
-            return self._refuse(hits, 0.0)
+            return refusal(hits, 0.0)
         unit_vectors = self._vectors(units)
         sentence_sims = unit_vectors @ question_vector
         chunk_scores = np.array([u.hit.score for u in units], dtype=np.float32)
@@ -131,7 +131,7 @@ class ExtractiveComposer:
         penalty += self._settings.coverage_gap_weight * coverage_gap
         evidence = float(scores[best]) - penalty
         if evidence < self._settings.refusal_threshold:
-            answer = self._refuse(hits, evidence)
+            answer = refusal(hits, evidence)
         else:
             chosen = self._select(units, unit_vectors, scores, question)
             answer = self._render(units, chosen, evidence)
@@ -219,9 +219,6 @@ class ExtractiveComposer:
             evidence_score=round(evidence, 4),
             support=1.0,
         )
-
-    def _refuse(self, hits: list[ScoredChunk], evidence: float) -> Answer:
-        return refusal(hits, evidence)
 
 
 def refusal(hits: Sequence[ScoredChunk], evidence: float) -> Answer:

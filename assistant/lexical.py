@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from assistant.store import ChunkStore
+from assistant.types import Chunk
 
 
 def _stemmer() -> Any:
@@ -45,6 +46,8 @@ class LexicalIndex:
         self._bm25: Any = None
         self._vocab: frozenset[str] = frozenset()
         self._idf: dict[str, float] = {}
+        self._max_idf = 1.0
+        self._terms: dict[str, frozenset[str]] = {}
         self._stem = _stemmer()
 
     def _tokenize(self, texts: Sequence[str]) -> Any:
@@ -71,8 +74,14 @@ class LexicalIndex:
                 self._bm25 = bm25
                 self._vocab = frozenset(k for k in tokens.vocab if k)
                 self._idf = _idf(tokens, len(chunks))
+                self._max_idf = max(self._idf.values(), default=1.0)
+                words = {i: term for term, i in tokens.vocab.items()}
+                self._terms = {
+                    c.id: frozenset(words[i] for i in ids)
+                    for c, ids in zip(chunks, tokens.ids, strict=True)
+                }
             else:
-                self._bm25, self._vocab, self._idf = None, frozenset(), {}
+                self._bm25, self._vocab, self._idf, self._terms = None, frozenset(), {}, {}
             self._built_for = signature
 
     def search(self, query: str, k: int) -> list[LexicalHit]:
@@ -97,7 +106,7 @@ class LexicalIndex:
             return []
         return sorted(t for t in self._tokenize([text]).vocab if t and t not in self._vocab)
 
-    def coverage_gap(self, question: str, passages: Sequence[str]) -> float:
+    def coverage_gap(self, question: str, passages: Sequence[Chunk]) -> float:
         """IDF-weighted share of the question's terms that none of `passages` contains (0-1).
 
         Passages that are about the question's topic but lack what it asks for ("the annual
@@ -108,9 +117,13 @@ class LexicalIndex:
         terms = [t for t in self._tokenize([question]).vocab if t]
         if not terms:
             return 0.0
-        present = set(self._tokenize([" ".join(passages)]).vocab)
-        default = max(self._idf.values(), default=1.0)
-        weights = {t: self._idf.get(t, default) for t in terms}
+        present: set[str] = set()
+        for chunk in passages:  # terms indexed at build time; a chunk added since is tokenized
+            known = self._terms.get(chunk.id)
+            present |= (
+                known if known is not None else set(self._tokenize([chunk.embedding_text]).vocab)
+            )
+        weights = {t: self._idf.get(t, self._max_idf) for t in terms}
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if t not in present) / total if total else 0.0
 

@@ -80,11 +80,6 @@ class Assistant:
         self._composer = ExtractiveComposer(embedder, settings.answer, store.unit_vectors)
         self._verifier = CitationVerifier(embedder, settings.verification, store.unit_vectors)
 
-    @property
-    def mode(self) -> str:
-        """`generative` when an LLM composes answers, else `extractive`."""
-        return "generative" if self._generator is not None else "extractive"
-
     def answer(
         self,
         question: str,
@@ -122,7 +117,7 @@ class Assistant:
         else:
             own, hits = self._search(question, history, filters, top_k)
         unknown = self.lexical.unknown_terms(question) if self._uses_lexical else []
-        gap = self.lexical.coverage_gap(question, [h.chunk.embedding_text for h in hits[:3]])
+        gap = self.lexical.coverage_gap(question, [h.chunk for h in hits[:3]])
         extractive = self._composer.compose(question, own, hits, unknown, gap)
         if not extractive.refused:
             extractive = self._verified(extractive, hits)
@@ -137,7 +132,7 @@ class Assistant:
         passages = {c.n: by_id[c.chunk_id] for c in answer.citations if c.chunk_id in by_id}
         checked = self._verifier.verify(answer.answer, passages, generated=False)
         if not checked.citations:
-            return self._refusal(hits, answer.evidence_score, "extractive")
+            return refusal(hits, answer.evidence_score)
         return replace(
             answer,
             answer=checked.answer,
@@ -163,13 +158,13 @@ class Assistant:
             return
         text = "".join(parts).strip()
         evidence = fallback.evidence_score
+        declined_answer = replace(refusal(hits, evidence), mode="generative")
         if not text or declined(text):
-            yield DoneEvent(self._refusal(hits, evidence, "generative"))
+            yield DoneEvent(declined_answer)
             return
         checked = self._verifier.verify(text, passages, generated=True)
         if not checked.citations:
-            refusal = self._refusal(hits, evidence, "generative")
-            yield DoneEvent(replace(refusal, flagged=checked.flagged))
+            yield DoneEvent(replace(declined_answer, flagged=checked.flagged))
             return
         yield DoneEvent(
             Answer(
@@ -184,10 +179,6 @@ class Assistant:
             )
         )
 
-    def _refusal(self, hits: Sequence[ScoredChunk], evidence: float, mode: str) -> Answer:
-        generative = mode == "generative"
-        return replace(refusal(hits, evidence), mode="generative" if generative else "extractive")
-
     def retrieve(
         self,
         question: str,
@@ -196,6 +187,7 @@ class Assistant:
         top_k: int | None = None,
     ) -> list[ScoredChunk]:
         """The passages `answer` would read, best first."""
+        build_where(filters)  # validate before any model work
         return self._search(question, history, filters, top_k)[1]
 
     def _search(
@@ -205,7 +197,7 @@ class Assistant:
         filters: Filters | None,
         top_k: int | None,
     ) -> tuple[np.ndarray, list[ScoredChunk]]:
-        build_where(filters)  # validate before any model work
+        """Hits for `question`, and the vector answer sentences are scored against."""
         context = [t.content for t in reversed(history) if t.role == "user"][:MAX_CONTEXT_TURNS]
         own, mixed = query_vector(self._embedder, question.strip(), context)
         lexical_query = " ".join([question, *context])

@@ -23,6 +23,7 @@ from assistant.settings import VerificationSettings
 from assistant.text import (
     LIST_MARKER,
     MARKERS,
+    TextUnit,
     before_stop,
     chunk_units,
     cite,
@@ -45,7 +46,8 @@ class Claim:
     is_item: bool
     line: int
     verified: list[int] = field(default_factory=list)
-    support: float = 0.0
+    vector: np.ndarray | None = None
+    """The claim's embedding, computed only when it is not a verbatim passage unit."""
 
 
 @dataclass(frozen=True)
@@ -135,44 +137,50 @@ class CitationVerifier:
         self._settings = settings
         self._lookup = unit_vectors
 
-    def _passage_units(
-        self, passages: Mapping[int, ScoredChunk]
-    ) -> dict[int, tuple[list[str], np.ndarray | None]]:
-        """Each passage's units with their vectors (stored at ingest, or embedded now)."""
-        out: dict[int, tuple[list[str], np.ndarray | None]] = {}
-        for n, hit in passages.items():
-            units = chunk_units(hit.chunk.text)
-            keys = [(hit.chunk.id, u.index, u.text) for u in units]
-            matrix = unit_matrix(self._embedder, self._lookup, keys) if units else None
-            out[n] = ([u.text for u in units], matrix)
+    def _vectors(
+        self, passages: Mapping[int, ScoredChunk], units: Mapping[int, list[TextUnit]]
+    ) -> dict[int, np.ndarray]:
+        """Each passage's unit vectors (stored at ingest, or embedded now), in one lookup."""
+        keys = [(passages[n].chunk.id, u.index, u.text) for n in units for u in units[n]]
+        if not keys:
+            return {}
+        matrix = unit_matrix(self._embedder, self._lookup, keys)
+        out: dict[int, np.ndarray] = {}
+        start = 0
+        for n, passage_units in units.items():
+            if passage_units:
+                out[n] = matrix[start : start + len(passage_units)]
+                start += len(passage_units)
         return out
 
     def verify(self, answer: str, passages: Mapping[int, ScoredChunk], generated: bool) -> Verified:
         """Verify `answer`, whose `[n]` markers number the chunks in `passages`."""
         claims = parse_claims(answer)
-        units = self._passage_units(passages)
-        verbatim = {n: {_norm(t) for t in texts} for n, (texts, _) in units.items()}
-        pending = [c for c in claims if not any(_norm(c.text) in verbatim[n] for n in verbatim)]
-        vectors = self._embedder.embed([c.text for c in pending]) if pending else None
-        vector_of = (
-            {id(c): vectors[i] for i, c in enumerate(pending)} if vectors is not None else {}
-        )
+        units = {n: chunk_units(hit.chunk.text) for n, hit in passages.items()}
+        verbatim = {n: {_norm(u.text): u.text for u in found} for n, found in units.items()}
+        pending = [c for c in claims if not any(_norm(c.text) in v for v in verbatim.values())]
+        # Vectors are needed only for claims that are not verbatim units (never, for extractive
+        # answers): only then are the passages' unit vectors looked up and the claims embedded.
+        matrices = self._vectors(passages, units) if pending else {}
+        if pending:
+            for claim, vector in zip(
+                pending, self._embedder.embed([c.text for c in pending]), strict=True
+            ):
+                claim.vector = vector
         best_unit: dict[int, tuple[float, str]] = {}
         dropped = 0
 
         def support(claim: Claim, n: int) -> tuple[float, str]:
-            texts, matrix = units[n]
-            key = _norm(claim.text)
-            for text in texts:
-                if _norm(text) == key:
-                    return 1.0, text
-            if matrix is None or id(claim) not in vector_of:
+            quoted = verbatim[n].get(_norm(claim.text))
+            if quoted is not None:
+                return 1.0, quoted
+            if claim.vector is None or n not in matrices:
                 return 0.0, ""
             if not terms_in(grounded_terms(claim.text), passages[n].chunk.text):
                 return 0.0, ""  # a figure or name the passage does not contain
-            sims = matrix @ vector_of[id(claim)]
+            sims = matrices[n] @ claim.vector
             i = int(np.argmax(sims))
-            return float(sims[i]), texts[i]
+            return float(sims[i]), units[n][i].text
 
         for claim in claims:
             scored = {n: support(claim, n) for n in claim.cited if n in passages}
@@ -186,7 +194,6 @@ class CitationVerifier:
                     best = max(good, key=lambda n: good[n][0])
                     ok, scored = [best], {**scored, best: good[best]}
             claim.verified = ok
-            claim.support = max((scored[n][0] for n in ok), default=0.0)
             for n in ok:
                 if scored[n][0] > best_unit.get(n, (-1.0, ""))[0]:
                     best_unit[n] = scored[n]
