@@ -62,7 +62,7 @@ class PackagedLLMServer:
             raise ModelUnavailable("xllamacpp is not installed (make install-llm)") from exc
         params = xllamacpp.CommonParams()
         params.model.path = str(model_file(self.model, self._cache_dir))
-        params.model_alias = {self.model} if isinstance(params.model_alias, set) else self.model
+        params.model_alias = {self.model}
         params.hostnames = [self.host]
         params.port = self.port
         params.n_ctx = self.context
