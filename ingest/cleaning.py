@@ -10,6 +10,10 @@ _HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-\n[ \t]*(?=[a-zà-ÿ])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bullet glyphs as PDF text extraction returns them: the usual symbols, the private-use code points
+# of the Symbol and Wingdings fonts, and DEL, which fonts without a bullet glyph map "•" to.
+_BULLET = "•●▪◦‣∙■□➢►▸✓✔\x7f\uf0b7\uf0a7\uf0d8\uf076\uf0fc\uf0a8"
+_BULLET_LINE = re.compile(rf"^[ \t]*[{_BULLET}][ \t]*(?:\n[ \t]*)?(?=\S)", re.MULTILINE)
 
 
 def normalize_unicode(text: str) -> str:
@@ -25,6 +29,15 @@ def dehyphenate(text: str) -> str:
     return _HYPHEN_BREAK.sub("", text.replace(_SOFT_HYPHEN + "\n", "").replace(_SOFT_HYPHEN, ""))
 
 
+def mark_bullets(text: str) -> str:
+    """Bullet glyphs at the start of a line (or alone on the line before the item) become "- ".
+
+    PDF extraction turns list bullets into glyphs or control characters, often on a line of
+    their own; written as Markdown list markers, the items stay list items downstream.
+    """
+    return _BULLET_LINE.sub("- ", text)
+
+
 def collapse_whitespace(text: str) -> str:
     """One space between words, no trailing blanks, at most one empty line in a row."""
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -34,4 +47,4 @@ def collapse_whitespace(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """The full clean-up applied to text taken out of PDFs and plain-text files."""
-    return collapse_whitespace(dehyphenate(normalize_unicode(text)))
+    return collapse_whitespace(mark_bullets(dehyphenate(normalize_unicode(text))))

@@ -1,6 +1,12 @@
 import pytest
 
-from ingest.cleaning import clean_text, collapse_whitespace, dehyphenate, normalize_unicode
+from ingest.cleaning import (
+    clean_text,
+    collapse_whitespace,
+    dehyphenate,
+    mark_bullets,
+    normalize_unicode,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -31,3 +37,19 @@ def test_clean_text_combines_all_steps() -> None:
     assert clean_text("  The ﬁrst  organi-\nsation\r\n\r\n\r\nends ") == (
         "The first organisation\n\nends"
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "types:\n\x7f\nImproving the\nbusiness.\n\x7f\nRunning.",
+            "types:\n- Improving the\nbusiness.\n- Running.",
+        ),
+        ("• First\n\uf0b7 Second", "- First\n- Second"),
+        ("a sentence with • inside", "a sentence with • inside"),
+    ],
+)
+def test_bullet_glyphs_become_list_markers(raw: str, expected: str) -> None:
+    assert mark_bullets(raw) == expected
+    assert clean_text(raw) == expected

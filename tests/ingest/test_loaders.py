@@ -102,9 +102,9 @@ def test_corpus_pdf_carries_metadata_pages_and_sections() -> None:
     assert len(pages) == len(PdfReader(path).pages) > 1
     pair_sections = [s for s in doc.sections if s.heading and "Pair 8" in s.heading]
     assert pair_sections and "Don't" in pair_sections[0].text
-    # The section text really is on the page it claims.
+    # The section text really is on the page it claims (bullets aside: they become "- ").
     for section in doc.sections:
-        first_words = " ".join(section.text.split()[:4])
+        first_words = " ".join(section.text.removeprefix("- ").split()[:4])
         page_text = " ".join((PdfReader(path).pages[section.page - 1].extract_text()).split())
         assert first_words in page_text
 
@@ -131,3 +131,10 @@ def test_sentence_cut_by_a_page_break_stays_whole() -> None:
     assert len(holding) == 1
     assert "profiles more than 1,600 cluster organisations." in " ".join(holding[0].text.split())
     assert not any(s.text.startswith("1,600") for s in doc.sections)
+
+
+def test_pdf_bullets_stay_list_items() -> None:
+    doc = load_document(CORPUS / "pdf" / "cluster-organisations.pdf")
+    services = next(s for s in doc.sections if "Improving the business environment" in s.text)
+    assert "- Improving the business environment." in services.text.split("\n")
+    assert "- Influencing the legal framework." in services.text.split("\n")
