@@ -27,7 +27,8 @@ _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 _SENTENCE_END = re.compile(r"[.!?:;…]['\")\]]?$")
 
 # Bump when the chunking rules change: every file is then re-chunked on the next ingest.
-CHUNKER_VERSION = "4"  # 2: unit vectors stored; 3: sentences kept whole across PDF pages; 4: PDF bullets
+# 2: unit vectors stored; 3: sentences kept whole across PDF pages; 4: PDF bullets are list items.
+CHUNKER_VERSION = "4"
 
 
 @dataclass(frozen=True)
