@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from assistant.answer_types import asked_types, carries, compared_sides, mentions, missing_types
 from assistant.embedder import Embedder
 from assistant.settings import AnswerSettings
 from assistant.text import DO, DONT, chunk_units, cite, snippet
@@ -165,7 +166,8 @@ class ExtractiveComposer:
                 if units[i].hit.score < top - LIST_MARGIN:
                     break
                 return sorted((i, pairs[i]))
-        if _LIST_QUESTION.search(question):
+        sides = compared_sides(question)
+        if _LIST_QUESTION.search(question) and not sides:
             # A list question is answered by a list: the items of the best-retrieved passage
             # that holds one (three items or more), if it ranks close to the best passage.
             items_by_chunk: dict[str, list[int]] = {}
@@ -192,6 +194,64 @@ class ExtractiveComposer:
                 pick = candidates[0]
             chosen.append(pick)
             candidates.remove(pick)
+        chosen = self._with_asked_values(units, chosen, order, question)
+        return self._with_both_sides(units, chosen, order, question, sides)
+
+    def _with_asked_values(
+        self, units: list[_Unit], chosen: list[int], order: list[int], question: str
+    ) -> list[int]:
+        """`chosen` plus, for each kind of value the question asks for (a date for "when", a
+        name for "where") that no chosen sentence holds, the best sentence holding one.
+
+        The added sentence replaces the weakest choice when the answer is full; it must be among
+        the `value_candidates` best-scoring sentences.
+        """
+        texts = [units[i].text for i in chosen]
+        for kind in missing_types(asked_types(question), texts, question):
+            pool = order[: self._settings.value_candidates]
+            found = next(
+                (i for i in pool if i not in chosen and carries(kind, units[i].text, question)),
+                None,
+            )
+            if found is None:
+                continue
+            if len(chosen) >= self._settings.max_sentences:
+                chosen = chosen[:-1]
+            chosen = [*chosen, found]
+        return chosen
+
+    def _with_both_sides(
+        self,
+        units: list[_Unit],
+        chosen: list[int],
+        order: list[int],
+        question: str,
+        sides: list[frozenset[str]],
+    ) -> list[int]:
+        """For a comparison, `chosen` plus a sentence about each side alone, unless one is chosen
+        already (with the kind of value asked for, when the question asks for one)."""
+        kinds = asked_types(question)
+        pool = order[: self._settings.value_candidates]
+
+        def valued(i: int) -> bool:
+            return not kinds or any(carries(k, units[i].text, question) for k in kinds)
+
+        def about(i: int, side: frozenset[str]) -> bool:
+            return mentions(side, units[i].text) and not any(
+                mentions(other, units[i].text) for other in sides if other != side
+            )
+
+        for side in sides:
+            if any(about(i, side) and valued(i) for i in chosen):
+                continue
+            candidates = [i for i in pool if i not in chosen and about(i, side)]
+            candidates = [i for i in candidates if valued(i)] or candidates
+            if not candidates:
+                continue
+            found = candidates[0]
+            if len(chosen) >= self._settings.max_sentences:
+                chosen = chosen[:-1]
+            chosen = [*chosen, found]
         return chosen
 
     def _render(self, units: list[_Unit], chosen: list[int], evidence: float) -> Answer:

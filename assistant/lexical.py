@@ -25,6 +25,16 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+def _question_stopwords() -> list[str]:
+    """Function words a question's coverage is not judged on: bm25s's short English list (33
+    words) lacks "did", "one", "should" and the like, which then read as terms the passages miss.
+    scikit-learn's list (318 words) covers them."""
+    import bm25s.stopwords
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sorted(set(bm25s.stopwords.STOPWORDS_EN) | ENGLISH_STOP_WORDS)
+
+
 @dataclass(frozen=True)
 class LexicalHit:
     """A chunk id with its BM25 score and rank."""
@@ -49,11 +59,14 @@ class LexicalIndex:
         self._max_idf = 1.0
         self._terms: dict[str, frozenset[str]] = {}
         self._stem = _stemmer()
+        self._question_stopwords = _question_stopwords()
 
-    def _tokenize(self, texts: Sequence[str]) -> Any:
+    def _tokenize(self, texts: Sequence[str], stopwords: str | list[str] = "en") -> Any:
         import bm25s
 
-        return bm25s.tokenize(list(texts), stopwords="en", stemmer=self._stem, show_progress=False)
+        return bm25s.tokenize(
+            list(texts), stopwords=stopwords, stemmer=self._stem, show_progress=False
+        )
 
     def refresh(self) -> None:
         """Rebuild the index if the store changed since it was built."""
@@ -111,10 +124,11 @@ class LexicalIndex:
 
         Passages that are about the question's topic but lack what it asks for ("the annual
         budget", "in Estonia", "founded") leave a gap; rare terms weigh more than common ones,
-        and a term the documents never use weighs most.
+        and a term the documents never use weighs most. Function words ("did", "one") are not
+        counted.
         """
         self.refresh()
-        terms = [t for t in self._tokenize([question]).vocab if t]
+        terms = [t for t in self._tokenize([question], self._question_stopwords).vocab if t]
         if not terms:
             return 0.0
         present: set[str] = set()

@@ -79,7 +79,7 @@ class AnswerSettings(BaseModel):
 
     max_sentences: int = Field(default=4, ge=1, le=12, description="Sentences in an answer.")
     refusal_threshold: float = Field(
-        default=0.4751,
+        default=0.5065,
         ge=-1.0,
         le=1.0,
         description=(
@@ -110,6 +110,16 @@ class AnswerSettings(BaseModel):
         ge=0.0,
         le=1.0,
         description="Keep sentences scoring at least this share of the best sentence's score.",
+    )
+    value_candidates: int = Field(
+        default=16,
+        ge=0,
+        le=100,
+        description=(
+            "When no chosen sentence holds the kind of value the question asks for (a date for "
+            "'when', a figure for 'how many', a name for 'where'/'who'), the best sentence among "
+            "this many top-scoring ones that holds one is added; 0 turns this off."
+        ),
     )
     mmr_lambda: float = Field(
         default=0.7, ge=0.0, le=1.0, description="Relevance vs. novelty trade-off (MMR)."

@@ -17,6 +17,25 @@ KNOWN = [
     ),
     ("How much higher is the average wage in specialised clusters?", "13.5%"),
     ("When does the Bengaluru Tech Summit 2024 take place?", "19"),
+    # "where and when": a sentence for each kind of value asked for
+    (
+        "Where and when does the in-person part of the Cluster Booster Academy take place?",
+        "Warsaw University of Technology",
+    ),
+    (
+        "Where and when does the in-person part of the Cluster Booster Academy take place?",
+        "3-4 March 2025",
+    ),
+    ("What email address can I use to reach the European Clusters Alliance?", "antonio.novo@"),
+    # a comparison: a sentence for each side, with its figure
+    (
+        "Were there more Matchmaking Events or Clusters meet Regions events in 2024?",
+        "8 in-person Matchmaking",
+    ),
+    (
+        "Were there more Matchmaking Events or Clusters meet Regions events in 2024?",
+        "6 in-person Clusters",
+    ),
 ]
 
 
@@ -84,3 +103,13 @@ def test_follow_up_uses_the_conversation(indexed: Stack) -> None:
     ]
     answer = indexed.container.assistant.answer("And which one represents Portugal?", history)
     assert not answer.refused and "Portugal Clusters" in answer.answer
+
+
+def test_a_list_from_a_pdf_is_answered_as_a_list(indexed: Stack) -> None:
+    """The services list sits in a PDF, whose bullets come out as glyphs."""
+    answer = indexed.container.assistant.answer(
+        "Which types of services do cluster organisations offer?"
+    )
+    assert "- Improving the business environment" in answer.answer
+    assert "- Influencing the legal framework" in answer.answer
+    assert all(c.page for c in answer.citations)

@@ -135,3 +135,35 @@ def test_stored_unit_vectors_are_used_instead_of_embedding() -> None:
     answer = comp.compose("wage?", emb.embed(["wage"])[0], [hit(chunk_text, 0.9, 0)])
     assert "13.5%" in answer.answer and calls == [["c0"]]
     assert counting.embedded == []  # nothing embedded at answer time
+
+
+def test_the_kind_of_value_asked_for_is_in_the_answer() -> None:
+    comp, emb = composer()
+    hits = [
+        hit(
+            "The alliance wage survey is run by a team. The alliance wage survey is popular. "
+            "The alliance wage survey has many readers. The alliance wage survey is long. "
+            "The alliance wage survey is read widely. "
+            "The wage survey is published by the Alliance Office in Lisbon.",
+            0.9,
+            0,
+        )
+    ]
+    answer = comp.compose(
+        "Where is the alliance wage survey published?", emb.embed(["wage alliance"])[0], hits
+    )
+    assert "Lisbon" in answer.answer
+    assert answer.answer.count("[1]") == 4  # the sentence with the place replaced the weakest
+
+
+def test_a_comparison_gets_a_sentence_for_each_side() -> None:
+    comp, emb = composer()
+    hits = [
+        hit("Some wage reports mention the budget. Wage reports appear often.", 0.9, 0),
+        hit("There were 8 wage reports. There were 6 budget reports.", 0.7, 1),
+    ]
+    answer = comp.compose(
+        "Were there more wage reports or budget reports?", emb.embed(["wage budget"])[0], hits
+    )
+    assert "There were 8 wage reports" in answer.answer
+    assert "There were 6 budget reports" in answer.answer

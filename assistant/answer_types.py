@@ -1,0 +1,120 @@
+"""What kind of value a question asks for, and whether a sentence carries one.
+
+"When …?" wants a date, "how many …?" a figure, "where …?" or "who …?" a name, "what email …?"
+an address. The extractive composer uses this to make sure an answer holds the kind of value
+asked for: a sentence that carries it is preferred, and a question asking for two things ("where
+and when …?") gets a sentence for each. Only values the question does not already contain count:
+"How many clusters took part in 2024?" is not answered by a sentence whose only figure is 2024.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+_VALUES = {
+    "date": re.compile(
+        rf"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b{_MONTH}(?=\s|,|$)|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}"
+        r"|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\bcentury\b",
+        re.IGNORECASE,
+    ),
+    "number": re.compile(
+        r"\b\d[\d,.]*\b%?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+        r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen)\b",
+        re.IGNORECASE,
+    ),
+    "email": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    "url": re.compile(r"\bwww\.[\w-]+|\bhttps?://\S+|\b[\w-]+\.(?:eu|com|org|net|int)\b"),
+    # A name: a capitalised word that does not open the sentence ("… hosted by the Warsaw
+    # University of Technology", "… is Antonio Novo Guerrero"); not all capitals ("CET", "PM").
+    "name": re.compile(r"(?<=[\w,;:)’'\"] )[A-ZÀ-Þ][a-zß-ÿ][\w’'&-]*"),
+}
+_ASKS = {
+    "date": re.compile(
+        r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|dates|days)\b|\bhow long ago\b",
+        re.IGNORECASE,
+    ),
+    "number": re.compile(
+        r"\bhow (?:many|much|old|long|often|large|big)\b|\b(?:what|which) (?:is |was )?the "
+        r"(?:number|share|percentage|amount|size|cost|price|budget)\b|\b(?:more|fewer|less)\b.+\bor\b",
+        re.IGNORECASE,
+    ),
+    "email": re.compile(r"\be-?mail\b", re.IGNORECASE),
+    "url": re.compile(r"\bweb ?site\b|\burl\b|\bweb address\b|\blink\b", re.IGNORECASE),
+    "name": re.compile(r"\bwhere\b|\bwho(?:m|se)?\b", re.IGNORECASE),
+}
+_WORD = re.compile(r"[\w’'&-]+")
+# A comparison: "… compared with …", "the difference between … and …", "more … or …".
+_COMPARISON = re.compile(
+    r"\b(?:compare[sd]?|difference|differ|versus|vs|more|fewer|less|first|earlier|later|same)\b",
+    re.IGNORECASE,
+)
+_CONNECTIVES = (
+    re.compile(r"\b(?:compared?|compares) (?:with|to)\b|\bversus\b|\bvs\b\.?", re.IGNORECASE),
+    re.compile(r"\bor\b", re.IGNORECASE),
+    re.compile(r"\band\b", re.IGNORECASE),
+)
+# Words of a comparison question that name no side.
+_NOT_A_SIDE = frozenset(
+    {"compare", "compared", "compares", "difference", "differ", "different", "versus", "vs"}
+    | {"more", "fewer", "less", "first", "earlier", "later", "same", "number", "share", "came"}
+    | {"stated"}
+)
+
+
+def asked_types(question: str) -> list[str]:
+    """The kinds of value `question` asks for, e.g. ["name", "date"] for "Where and when …?"."""
+    return [kind for kind, pattern in _ASKS.items() if pattern.search(question)]
+
+
+def carries(kind: str, text: str, question: str) -> bool:
+    """Whether `text` holds a value of `kind` that `question` does not already contain."""
+    asked = {w.casefold() for w in _WORD.findall(question)}
+    for match in _VALUES[kind].finditer(text):
+        value = match.group(0)
+        if kind == "name" and _VALUES["date"].fullmatch(value):
+            continue  # "March" is a date, not a name
+        words = _WORD.findall(value) or [value]
+        if any(w.casefold() not in asked for w in words):
+            return True
+    return False
+
+
+def missing_types(kinds: Iterable[str], texts: Iterable[str], question: str) -> list[str]:
+    """Those of `kinds` that none of `texts` carries."""
+    texts = list(texts)
+    return [k for k in kinds if not any(carries(k, t, question) for t in texts)]
+
+
+def _content_words(text: str) -> set[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    words = {w.casefold() for w in _WORD.findall(text)}
+    return {
+        w.removesuffix("s")
+        for w in words
+        if len(w) > 1 and w not in ENGLISH_STOP_WORDS and w not in _NOT_A_SIDE
+    }
+
+
+def compared_sides(question: str) -> list[frozenset[str]]:
+    """For a comparison, the words naming each side only ("Matchmaking Events" against
+    "Clusters meet Regions"); an empty list for any other question."""
+    if not _COMPARISON.search(question):
+        return []
+    for connective in _CONNECTIVES:
+        parts = connective.split(question, maxsplit=1)
+        if len(parts) == 2:
+            left, right = (_content_words(p) for p in parts)
+            sides = [frozenset(left - right), frozenset(right - left)]
+            return sides if all(sides) else []
+    return []
+
+
+def mentions(side: frozenset[str], text: str) -> bool:
+    """Whether `text` names a compared side: at least half of its words."""
+    return len(side & _content_words(text)) * 2 >= len(side)

@@ -1,0 +1,53 @@
+"""What a question asks for, and which sentences carry it (unit)."""
+
+import pytest
+
+from assistant.answer_types import asked_types, carries, compared_sides, mentions, missing_types
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("When does the Academy start?", ["date"]),
+        ("Where and when does the in-person part take place?", ["date", "name"]),
+        ("How many cluster organisations are registered?", ["number"]),
+        ("What email address can I use?", ["email"]),
+        ("What is the website of the ECCP?", ["url"]),
+        ("Who is the contact person?", ["name"]),
+        ("Were there more Matchmaking Events or Clusters meet Regions events?", ["number"]),
+        ("What are the objectives of the Academy?", []),
+    ],
+)
+def test_asked_types(question: str, kinds: list[str]) -> None:
+    assert asked_types(question) == kinds
+
+
+def test_a_value_already_in_the_question_does_not_count() -> None:
+    question = "How many events took place in 2024?"
+    assert not carries("number", "Several events took place in 2024.", question)
+    assert carries("number", "The ECCP organised 8 events in 2024.", question)
+
+
+def test_dates_names_and_addresses() -> None:
+    q = "Where and when is it?"
+    assert carries("date", "It takes place on 3-4 March 2025.", q)
+    assert carries("name", "The Warsaw University of Technology hosts it.", q)
+    # Capitals that open a sentence, month names and all-capital abbreviations are not names.
+    assert not carries("name", "It runs on 6 November from 10 AM to 2 PM CET.", q)
+    assert carries("email", "Write to antonio.novo@clustersalliance.eu today.", "What email?")
+    assert carries("url", "See www.clustercollaboration.eu for more.", "What website?")
+    assert missing_types(["date", "name"], ["It is on 3 March."], q) == ["name"]
+
+
+def test_comparison_sides() -> None:
+    sides = compared_sides("Were there more Matchmaking Events or Clusters meet Regions events?")
+    assert sides == [frozenset({"matchmaking"}), frozenset({"meet", "region", "cluster"})]
+    assert mentions(sides[1], "The ECCP organised 6 Clusters meet Regions events.")
+    assert not mentions(sides[1], "The ECCP organised 8 cluster events.")
+    assert compared_sides("How do I reach the Alliance compared with the ECCP?") == [
+        frozenset({"reach", "alliance"}),
+        frozenset({"eccp"}),
+    ]
+    assert compared_sides("Which services and events does the ECCP offer?") == []
