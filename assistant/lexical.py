@@ -25,14 +25,21 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+# Words of asking that scikit-learn's stop list lacks: "What kinds … does it …?", "I need to know".
+_ASKING_WORDS = frozenset(
+    {"does", "did", "doing", "shall", "tell", "know", "want", "need", "needs", "kind", "kinds"}
+    | {"sort", "sorts", "ones", "please"}
+)
+
+
 def _question_stopwords() -> list[str]:
-    """Function words a question's coverage is not judged on: bm25s's short English list (33
-    words) lacks "did", "one", "should" and the like, which then read as terms the passages miss.
-    scikit-learn's list (318 words) covers them."""
+    """Words a question's coverage is not judged on: bm25s's short English list (33 words) lacks
+    "one", "should" and the like, which then read as terms the passages miss; scikit-learn's list
+    (318 words) has them, and `_ASKING_WORDS` the ways of asking it lacks."""
     import bm25s.stopwords
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return sorted(set(bm25s.stopwords.STOPWORDS_EN) | ENGLISH_STOP_WORDS)
+    return sorted(set(bm25s.stopwords.STOPWORDS_EN) | ENGLISH_STOP_WORDS | _ASKING_WORDS)
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class AnswerSettings(BaseModel):
 
     max_sentences: int = Field(default=4, ge=1, le=12, description="Sentences in an answer.")
     refusal_threshold: float = Field(
-        default=0.5065,
+        default=0.5073,
         ge=-1.0,
         le=1.0,
         description=(

@@ -85,3 +85,18 @@ def test_rule_weighs_the_coverage_gap_when_it_separates_the_cases() -> None:
     weight, threshold, ops = choose_rule([answerable + absent, other], current=0.0)
     assert weight > 0 and [op.balanced_accuracy for op in ops] == [1.0, 1.0]
     assert 0.7 - 0.8 * weight < threshold <= 0.7 - 0.1 * weight
+
+
+def test_of_rules_that_refuse_equally_well_the_one_that_answers_more_wins() -> None:
+    from evals.calibrate import choose_rule
+
+    # Above 0.56, three more unanswerable cases are declined and two answerable ones too:
+    # balanced accuracy 0.9990 against 0.9985, a hair's difference; the lower threshold answers
+    # every answerable case.
+    group = [result(f"u{i}", False, 0.2) for i in range(997)]
+    group += [result(f"v{i}", False, 0.56) for i in range(3)]
+    group += [result(f"a{i}", True, 0.55) for i in range(2)]
+    group += [result(f"b{i}", True, 0.8) for i in range(998)]
+    weight, threshold, ops = choose_rule([group], current=0.0)
+    assert weight == 0.0 and 0.2 < threshold < 0.55
+    assert ops[0].answer_rate == 1.0
