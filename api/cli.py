@@ -261,16 +261,20 @@ def calibrate(
     ] = False,
 ) -> None:
     """Choose the refusal threshold that maximises balanced accuracy on a dev split."""
-    from evals.calibrate import choose_rule, is_dev, operating_point, rescored
+    from evals.calibrate import Rule, choose_rule, is_dev, operating_point, rescored
 
     names = dataset or ["gold", "clapnq"]
     groups = [_run_eval(name, limit)[1] for name in names]
-    current = _container().settings.answer.coverage_gap_weight
+    answer = _container().settings.answer
+    current = Rule(answer.coverage_gap_weight, answer.unknown_term_penalty)
     dev = [[r for r in group if is_dev(r.id)] for group in groups]
     test = [[r for r in group if not is_dev(r.id)] for group in groups]
-    weight, threshold, dev_ops = choose_rule(dev, current)
-    test_ops = [operating_point(rescored(g, current, weight), threshold) for g in test]
-    table = Table(title=f"Refusal: threshold {threshold:.4f}, coverage-gap weight {weight}")
+    rule, threshold, dev_ops = choose_rule(dev, current)
+    test_ops = [operating_point(rescored(g, current, rule), threshold) for g in test]
+    table = Table(
+        title=f"Refusal: threshold {threshold:.4f}, coverage-gap weight {rule.gap_weight}, "
+        f"unknown-term penalty {rule.unknown_penalty}"
+    )
     for column in ("dataset", "split", "cases", "refusal accuracy", "answer rate", "balanced"):
         table.add_column(column)
     for name, dev_op, test_op in zip(names, dev_ops, test_ops, strict=True):
@@ -284,17 +288,23 @@ def calibrate(
                 f"{op.balanced_accuracy:.3f}",
             )
     console.print(table)
-    sys.stdout.write(f"threshold {threshold:.4f} coverage_gap_weight {weight}\n")
+    sys.stdout.write(
+        f"threshold {threshold:.4f} coverage_gap_weight {rule.gap_weight} "
+        f"unknown_term_penalty {rule.unknown_penalty}\n"
+    )
     if write:
         env = Path(".env")
-        keys = ("ASSISTANT_ANSWER__REFUSAL_THRESHOLD=", "ASSISTANT_ANSWER__COVERAGE_GAP_WEIGHT=")
+        settings = {
+            "ASSISTANT_ANSWER__REFUSAL_THRESHOLD": f"{threshold:.4f}",
+            "ASSISTANT_ANSWER__COVERAGE_GAP_WEIGHT": str(rule.gap_weight),
+            "ASSISTANT_ANSWER__UNKNOWN_TERM_PENALTY": str(rule.unknown_penalty),
+        }
         lines = [
             line
             for line in (env.read_text().splitlines() if env.exists() else [])
-            if not line.startswith(keys)
+            if not line.startswith(tuple(f"{key}=" for key in settings))
         ]
-        lines.append(f"ASSISTANT_ANSWER__REFUSAL_THRESHOLD={threshold:.4f}")
-        lines.append(f"ASSISTANT_ANSWER__COVERAGE_GAP_WEIGHT={weight}")
+        lines.extend(f"{key}={value}" for key, value in settings.items())
         env.write_text("\n".join(lines) + "\n")
         console.print(f"written to {env.resolve()}")
 

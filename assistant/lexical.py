@@ -120,11 +120,13 @@ class LexicalIndex:
         ]
 
     def unknown_terms(self, text: str) -> list[str]:
-        """Stemmed content words of `text` that occur nowhere in the indexed chunks."""
+        """Stemmed content words of `text` that occur nowhere in the indexed chunks (function
+        words and ways of asking aside)."""
         self.refresh()
         if not self._vocab:
             return []
-        return sorted(t for t in self._tokenize([text]).vocab if t and t not in self._vocab)
+        words = self._tokenize([text], self._question_stopwords).vocab
+        return sorted(t for t in words if t and t not in self._vocab)
 
     def coverage_gap(self, question: str, passages: Sequence[Chunk]) -> float:
         """IDF-weighted share of the question's terms that none of `passages` contains (0-1).

@@ -79,16 +79,17 @@ class AnswerSettings(BaseModel):
 
     max_sentences: int = Field(default=4, ge=1, le=12, description="Sentences in an answer.")
     refusal_threshold: float = Field(
-        default=0.5073,
+        default=0.5491,
         ge=-1.0,
         le=1.0,
         description=(
-            "Decline when the best evidence score (cosine similarity of question and passage "
-            "sentence, 0-1) is below this value."
+            "Decline when the evidence score (the best question-sentence similarity, 0-1, minus "
+            "the coverage-gap and unknown-term penalties) is below this value; chosen with "
+            "`cluster-assistant eval calibrate`."
         ),
     )
     unknown_term_penalty: float = Field(
-        default=0.0,
+        default=0.08,
         ge=0.0,
         le=1.0,
         description=(
@@ -97,7 +98,7 @@ class AnswerSettings(BaseModel):
         ),
     )
     coverage_gap_weight: float = Field(
-        default=0.4,
+        default=0.2,
         ge=0.0,
         le=2.0,
         description=(

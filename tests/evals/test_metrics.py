@@ -74,7 +74,7 @@ def test_dev_split_is_stable_and_roughly_half() -> None:
 def test_rule_weighs_the_coverage_gap_when_it_separates_the_cases() -> None:
     from dataclasses import replace
 
-    from evals.calibrate import choose_rule
+    from evals.calibrate import Rule, choose_rule
 
     # Same evidence for all; only the unanswerable cases lack the question's terms.
     answerable = [replace(result(f"a{i}", True, 0.7), coverage_gap=0.1) for i in range(10)]
@@ -82,13 +82,28 @@ def test_rule_weighs_the_coverage_gap_when_it_separates_the_cases() -> None:
     other = [result(f"b{i}", True, 0.8) for i in range(5)] + [
         result(f"v{i}", False, 0.2) for i in range(5)
     ]
-    weight, threshold, ops = choose_rule([answerable + absent, other], current=0.0)
-    assert weight > 0 and [op.balanced_accuracy for op in ops] == [1.0, 1.0]
+    rule, threshold, ops = choose_rule([answerable + absent, other], current=Rule(0.0, 0.0))
+    weight = rule.gap_weight
+    assert weight > 0 and rule.unknown_penalty == 0.0
+    assert [op.balanced_accuracy for op in ops] == [1.0, 1.0]
     assert 0.7 - 0.8 * weight < threshold <= 0.7 - 0.1 * weight
 
 
+def test_rule_weighs_unknown_terms_when_they_separate_the_cases() -> None:
+    from dataclasses import replace
+
+    from evals.calibrate import Rule, choose_rule
+
+    answerable = [result(f"a{i}", True, 0.7) for i in range(10)]
+    absent = [replace(result(f"u{i}", False, 0.7), unknown_terms=["estonia"]) for i in range(10)]
+    rule, threshold, ops = choose_rule([answerable + absent], current=Rule(0.0, 0.0))
+    assert rule.gap_weight == 0.0 and rule.unknown_penalty > 0
+    assert ops[0].balanced_accuracy == 1.0
+    assert 0.7 - rule.unknown_penalty < threshold <= 0.7
+
+
 def test_of_rules_that_refuse_equally_well_the_one_that_answers_more_wins() -> None:
-    from evals.calibrate import choose_rule
+    from evals.calibrate import Rule, choose_rule
 
     # Above 0.56, three more unanswerable cases are declined and two answerable ones too:
     # balanced accuracy 0.9990 against 0.9985, a hair's difference; the lower threshold answers
@@ -97,6 +112,6 @@ def test_of_rules_that_refuse_equally_well_the_one_that_answers_more_wins() -> N
     group += [result(f"v{i}", False, 0.56) for i in range(3)]
     group += [result(f"a{i}", True, 0.55) for i in range(2)]
     group += [result(f"b{i}", True, 0.8) for i in range(998)]
-    weight, threshold, ops = choose_rule([group], current=0.0)
-    assert weight == 0.0 and 0.2 < threshold < 0.55
+    rule, threshold, ops = choose_rule([group], current=Rule(0.0, 0.0))
+    assert rule == Rule(0.0, 0.0) and 0.2 < threshold < 0.55
     assert ops[0].answer_rate == 1.0
