@@ -21,6 +21,19 @@ def test_bm25_finds_exact_names_and_knows_the_vocabulary(indexed: Stack) -> None
     assert hits and indexed.store.get([hits[0].chunk_id])[hits[0].chunk_id].doc_id == "eca-members"
     assert lexical.unknown_terms("What is the annual budget for Estonia?") == ["budget", "estonia"]
     assert lexical.unknown_terms("Which association represents Portugal?") == []
+    # Ways of asking are not terms the documents lack.
+    assert lexical.unknown_terms("Does it? What kinds? Tell me, did it need to?") == []
+
+
+@pytest.mark.integration
+def test_coverage_gap_counts_only_content_words(indexed: Stack) -> None:
+    assistant = indexed.container.assistant
+    question = "What kinds of collaboration does the EU-India matchmaking promote?"
+    hits = assistant.retrieve(question)
+    assert assistant.lexical.coverage_gap(question, [h.chunk for h in hits[:3]]) == 0.0
+    question = "What kinds of collaboration does the EU-India matchmaking fund in Estonia?"
+    hits = assistant.retrieve(question)
+    assert assistant.lexical.coverage_gap(question, [h.chunk for h in hits[:3]]) > 0.2
 
 
 @pytest.mark.integration
