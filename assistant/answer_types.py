@@ -48,6 +48,12 @@ _ASKS = {
     "name": re.compile(r"\bwhere\b|\bwho(?:m|se)?\b", re.IGNORECASE),
 }
 _WORD = re.compile(r"[\w’'&-]+")
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+}  # fmt: skip
+# "the second stage", "its third objective": an ordinal naming one item of a numbered series.
+_ASKS_ORDINAL = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+([a-z]+)", re.IGNORECASE)
 # A comparison: "… compared with …", "the difference between … and …", "more … or …".
 _COMPARISON = re.compile(
     r"\b(?:compare[sd]?|difference|differ|versus|vs|more|fewer|less|first|earlier|later|same)\b",
@@ -67,12 +73,27 @@ _NOT_A_SIDE = frozenset(
 
 
 def asked_types(question: str) -> list[str]:
-    """The kinds of value `question` asks for, e.g. ["name", "date"] for "Where and when …?"."""
-    return [kind for kind, pattern in _ASKS.items() if pattern.search(question)]
+    """The kinds of value `question` asks for, e.g. ["name", "date"] for "Where and when …?";
+    "ordinal" for one item of a numbered series ("the second stage")."""
+    kinds = [kind for kind, pattern in _ASKS.items() if pattern.search(question)]
+    return [*kinds, "ordinal"] if _ASKS_ORDINAL.search(question) else kinds
+
+
+def _numbered(question: str) -> re.Pattern[str]:
+    """ "Stage 2", "2nd stage" or "second stage" itself for the question's "second stage"."""
+    names = []
+    for match in _ASKS_ORDINAL.finditer(question):
+        n, noun = _ORDINALS[match.group(1).casefold()], re.escape(match.group(2).rstrip("s"))
+        names.append(
+            rf"\b{noun}s?\s+{n}\b|\b{n}(?:st|nd|rd|th)\s+{noun}|\b{match.group(1)}\s+{noun}"
+        )
+    return re.compile("|".join(names) or r"(?!)", re.IGNORECASE)
 
 
 def carries(kind: str, text: str, question: str) -> bool:
     """Whether `text` holds a value of `kind` that `question` does not already contain."""
+    if kind == "ordinal":
+        return bool(_numbered(question).search(text))
     asked = {w.casefold() for w in _WORD.findall(question)}
     for match in _VALUES[kind].finditer(text):
         value = match.group(0)

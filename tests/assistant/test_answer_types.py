@@ -51,3 +51,12 @@ def test_comparison_sides() -> None:
         frozenset({"eccp"}),
     ]
     assert compared_sides("Which services and events does the ECCP offer?") == []
+
+
+def test_one_item_of_a_numbered_series() -> None:
+    question = "What is the second stage of cluster evolution, and what drives it?"
+    assert asked_types(question) == ["ordinal"]
+    assert carries("ordinal", 'Stage 2 is called "Industrial Value Chains".', question)
+    assert carries("ordinal", "The second stage is driven by specialisation.", question)
+    assert not carries("ordinal", "Stage 3 is driven by synergy.", question)
+    assert asked_types("Who came first?") == ["name"]

@@ -27,6 +27,11 @@ KNOWN = [
         "3-4 March 2025",
     ),
     ("What email address can I use to reach the European Clusters Alliance?", "antonio.novo@"),
+    # one item of a numbered series: "second stage" is "Stage 2"
+    (
+        "What is the second stage in the three-stage model of cluster evolution?",
+        "Industrial Value Chains",
+    ),
     # a comparison: a sentence for each side, with its figure
     (
         "Were there more Matchmaking Events or Clusters meet Regions events in 2024?",
