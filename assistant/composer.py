@@ -37,7 +37,7 @@ _ADVICE_QUESTION = re.compile(
     r"^\s*(should|shall|must|can|could|may|is it|is a|is an|are|do|does|what should|how should)\b",
     re.IGNORECASE,
 )
-LIST_MARGIN = 0.08  # a list passage may score this much below the best passage
+LIST_MARGIN = 0.12  # a list passage may score this much below the best passage
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,8 @@ class ExtractiveComposer:
                     break
                 return sorted((i, pairs[i]))
         sides = compared_sides(question)
-        if _LIST_QUESTION.search(question) and not sides:
+        # "How many …?" wants a count, a comparison a sentence per side: neither wants a list.
+        if _LIST_QUESTION.search(question) and not sides and "number" not in asked_types(question):
             # A list question is answered by a list: the items of the best-retrieved passage
             # that holds one (three items or more), if it ranks close to the best passage.
             items_by_chunk: dict[str, list[int]] = {}

@@ -167,3 +167,11 @@ def test_a_comparison_gets_a_sentence_for_each_side() -> None:
     )
     assert "There were 8 wage reports" in answer.answer
     assert "There were 6 budget reports" in answer.answer
+
+
+def test_how_many_gets_the_count_not_the_list() -> None:
+    comp, emb = composer()
+    items = "\n".join(f"- services item {i}" for i in range(5))
+    hits = [hit(f"The portal lists 5 services.\nThe services are:\n{items}", 0.9, 0)]
+    answer = comp.compose("How many services are offered?", emb.embed(["services"])[0], hits)
+    assert "lists 5 services" in answer.answer and "\n- " not in answer.answer
