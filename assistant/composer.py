@@ -195,31 +195,30 @@ class ExtractiveComposer:
                 pick = candidates[0]
             chosen.append(pick)
             candidates.remove(pick)
-        chosen = self._with_asked_values(units, chosen, order, question)
-        return self._with_both_sides(units, chosen, order, question, sides)
+        chosen, added = self._with_asked_values(units, chosen, order, question)
+        return self._with_both_sides(units, chosen, order, question, sides, added)
 
     def _with_asked_values(
         self, units: list[_Unit], chosen: list[int], order: list[int], question: str
-    ) -> list[int]:
+    ) -> tuple[list[int], set[int]]:
         """`chosen` plus, for each kind of value the question asks for (a date for "when", a
         name for "where") that no chosen sentence holds, the best sentence holding one.
 
         The added sentence replaces the weakest choice when the answer is full; it must be among
-        the `value_candidates` best-scoring sentences.
+        the `value_candidates` best-scoring sentences. Returns the choice and the units added.
         """
         texts = [units[i].text for i in chosen]
+        added: set[int] = set()
         for kind in missing_types(asked_types(question), texts, question):
             pool = order[: self._settings.value_candidates]
             found = next(
                 (i for i in pool if i not in chosen and carries(kind, units[i].text, question)),
                 None,
             )
-            if found is None:
-                continue
-            if len(chosen) >= self._settings.max_sentences:
-                chosen = chosen[:-1]
-            chosen = [*chosen, found]
-        return chosen
+            if found is not None:
+                chosen = self._include(chosen, found, added)
+                added.add(found)
+        return chosen, added
 
     def _with_both_sides(
         self,
@@ -228,9 +227,12 @@ class ExtractiveComposer:
         order: list[int],
         question: str,
         sides: list[frozenset[str]],
+        added: set[int],
     ) -> list[int]:
         """For a comparison, `chosen` plus a sentence about each side alone, unless one is chosen
-        already (with the kind of value asked for, when the question asks for one)."""
+        already (with the kind of value asked for, when the question asks for one). Units in
+        `added` (holding an asked-for value) are not given up to make room."""
+        added = set(added)
         kinds = asked_types(question)
         pool = order[: self._settings.value_candidates]
 
@@ -247,13 +249,20 @@ class ExtractiveComposer:
                 continue
             candidates = [i for i in pool if i not in chosen and about(i, side)]
             candidates = [i for i in candidates if valued(i)] or candidates
-            if not candidates:
-                continue
-            found = candidates[0]
-            if len(chosen) >= self._settings.max_sentences:
-                chosen = chosen[:-1]
-            chosen = [*chosen, found]
+            if candidates:
+                chosen = self._include(chosen, candidates[0], added)
+                added.add(candidates[0])
         return chosen
+
+    def _include(self, chosen: list[int], unit: int, keep: set[int]) -> list[int]:
+        """`chosen` (in order of choice, weakest last) with `unit` added; when the answer is
+        full, the weakest choice not in `keep` (units added for the same reason) makes room."""
+        if len(chosen) >= self._settings.max_sentences:
+            weakest = next((i for i in reversed(chosen) if i not in keep), None)
+            if weakest is None:
+                return chosen
+            chosen = [i for i in chosen if i != weakest]
+        return [*chosen, unit]
 
     def _render(self, units: list[_Unit], chosen: list[int], evidence: float) -> Answer:
         ordered = sorted(chosen, key=lambda i: (units[i].hit.rank, units[i].index))

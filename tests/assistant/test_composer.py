@@ -175,3 +175,23 @@ def test_how_many_gets_the_count_not_the_list() -> None:
     hits = [hit(f"The portal lists 5 services.\nThe services are:\n{items}", 0.9, 0)]
     answer = comp.compose("How many services are offered?", emb.embed(["services"])[0], hits)
     assert "lists 5 services" in answer.answer and "\n- " not in answer.answer
+
+
+def test_where_and_when_keeps_both_values_in_a_full_answer() -> None:
+    comp, emb = composer()
+    filler = " ".join(f"The alliance wage survey point {w} is noted." for w in "abcdef")
+    hits = [
+        hit(
+            f"{filler} The wage survey appears on 3 March 2025. "
+            "The wage survey is printed by the Alliance Office in Lisbon.",
+            0.9,
+            0,
+        )
+    ]
+    answer = comp.compose(
+        "Where and when is the alliance wage survey published?",
+        emb.embed(["wage alliance"])[0],
+        hits,
+    )
+    assert "3 March 2025" in answer.answer and "Lisbon" in answer.answer
+    assert answer.answer.count("[1]") == 4
