@@ -5,6 +5,7 @@ an address. The extractive composer uses this to make sure an answer holds the k
 asked for: a sentence that carries it is preferred, and a question asking for two things ("where
 and when …?") gets a sentence for each. Only values the question does not already contain count:
 "How many clusters took part in 2024?" is not answered by a sentence whose only figure is 2024.
+A comparison ("more X or Y?") is split into its sides, so that each side gets a sentence.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def asked_types(question: str) -> list[str]:
 
 
 def _numbered(question: str) -> re.Pattern[str]:
-    """ "Stage 2", "2nd stage" or "second stage" itself for the question's "second stage"."""
+    """What names the item an ordinal asks for: for "the second stage", "Stage 2", "2nd stage"
+    or "second stage" itself."""
     names = []
     for match in _ASKS_ORDINAL.finditer(question):
         n, noun = _ORDINALS[match.group(1).casefold()], re.escape(match.group(2).rstrip("s"))
