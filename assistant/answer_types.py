@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -80,6 +81,7 @@ def asked_types(question: str) -> list[str]:
     return [*kinds, "ordinal"] if _ASKS_ORDINAL.search(question) else kinds
 
 
+@lru_cache(maxsize=256)
 def _numbered(question: str) -> re.Pattern[str]:
     """What names the item an ordinal asks for: for "the second stage", "Stage 2", "2nd stage"
     or "second stage" itself."""
@@ -92,11 +94,16 @@ def _numbered(question: str) -> re.Pattern[str]:
     return re.compile("|".join(names) or r"(?!)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
+def _words(question: str) -> frozenset[str]:
+    return frozenset(w.casefold() for w in _WORD.findall(question))
+
+
 def carries(kind: str, text: str, question: str) -> bool:
     """Whether `text` holds a value of `kind` that `question` does not already contain."""
     if kind == "ordinal":
         return bool(_numbered(question).search(text))
-    asked = {w.casefold() for w in _WORD.findall(question)}
+    asked = _words(question)
     for match in _VALUES[kind].finditer(text):
         value = match.group(0)
         if kind == "name" and _VALUES["date"].fullmatch(value):

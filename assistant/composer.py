@@ -37,6 +37,7 @@ _ADVICE_QUESTION = re.compile(
     r"^\s*(should|shall|must|can|could|may|is it|is a|is an|are|do|does|what should|how should)\b",
     re.IGNORECASE,
 )
+UNKNOWN_TERMS_COUNTED = 2  # at most this many unknown question terms lower the evidence
 LIST_MARGIN = 0.12  # a list passage may score this much below the best passage
 
 
@@ -128,7 +129,9 @@ class ExtractiveComposer:
         # Terms the documents never mention lower the evidence: the passages found are about
         # something near the question, not the thing asked.
         # So do question terms the best passages lack: they are on topic but do not say it.
-        penalty = self._settings.unknown_term_penalty * min(len(unknown_terms), 2)
+        penalty = self._settings.unknown_term_penalty * min(
+            len(unknown_terms), UNKNOWN_TERMS_COUNTED
+        )
         penalty += self._settings.coverage_gap_weight * coverage_gap
         evidence = float(scores[best]) - penalty
         if evidence < self._settings.refusal_threshold:
@@ -167,8 +170,9 @@ class ExtractiveComposer:
                     break
                 return sorted((i, pairs[i]))
         sides = compared_sides(question)
+        kinds = asked_types(question)
         # "How many …?" wants a count, a comparison a sentence per side: neither wants a list.
-        if _LIST_QUESTION.search(question) and not sides and "number" not in asked_types(question):
+        if _LIST_QUESTION.search(question) and not sides and "number" not in kinds:
             # A list question is answered by a list: the items of the best-retrieved passage
             # that holds one (three items or more), if it ranks close to the best passage.
             items_by_chunk: dict[str, list[int]] = {}
@@ -195,11 +199,16 @@ class ExtractiveComposer:
                 pick = candidates[0]
             chosen.append(pick)
             candidates.remove(pick)
-        chosen, added = self._with_asked_values(units, chosen, order, question)
-        return self._with_both_sides(units, chosen, order, question, sides, added)
+        chosen, added = self._with_asked_values(units, chosen, order, question, kinds)
+        return self._with_both_sides(units, chosen, order, question, kinds, sides, added)
 
     def _with_asked_values(
-        self, units: list[_Unit], chosen: list[int], order: list[int], question: str
+        self,
+        units: list[_Unit],
+        chosen: list[int],
+        order: list[int],
+        question: str,
+        kinds: list[str],
     ) -> tuple[list[int], set[int]]:
         """`chosen` plus, for each kind of value the question asks for (a date for "when", a
         name for "where") that no chosen sentence holds, the best sentence holding one.
@@ -209,7 +218,7 @@ class ExtractiveComposer:
         """
         texts = [units[i].text for i in chosen]
         added: set[int] = set()
-        for kind in missing_types(asked_types(question), texts, question):
+        for kind in missing_types(kinds, texts, question):
             pool = order[: self._settings.value_candidates]
             found = next(
                 (i for i in pool if i not in chosen and carries(kind, units[i].text, question)),
@@ -226,6 +235,7 @@ class ExtractiveComposer:
         chosen: list[int],
         order: list[int],
         question: str,
+        kinds: list[str],
         sides: list[frozenset[str]],
         added: set[int],
     ) -> list[int]:
@@ -233,7 +243,6 @@ class ExtractiveComposer:
         already (with the kind of value asked for, when the question asks for one). Units in
         `added` (holding an asked-for value) are not given up to make room."""
         added = set(added)
-        kinds = asked_types(question)
         pool = order[: self._settings.value_candidates]
 
         def valued(i: int) -> bool:

@@ -14,9 +14,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
+from assistant.composer import UNKNOWN_TERMS_COUNTED
 from evals.runner import CaseResult
 
 
@@ -76,8 +78,16 @@ class Rule:
 
 
 def unknown_count(result: CaseResult) -> int:
-    """Question terms the documents never use, as the composer counts them (at most two)."""
-    return min(len(result.unknown_terms), 2)
+    """Question terms the documents never use, as the composer counts them."""
+    return min(len(result.unknown_terms), UNKNOWN_TERMS_COUNTED)
+
+
+def _shift(current: Rule, rule: Rule, gap: Any, unknown: Any) -> Any:
+    """How much an evidence score produced under `current` moves under `rule` (floats or
+    arrays of coverage gaps and unknown-term counts)."""
+    return (current.gap_weight - rule.gap_weight) * gap + (
+        current.unknown_penalty - rule.unknown_penalty
+    ) * unknown
 
 
 def rescored(results: Sequence[CaseResult], current: Rule, rule: Rule) -> list[CaseResult]:
@@ -87,8 +97,7 @@ def rescored(results: Sequence[CaseResult], current: Rule, rule: Rule) -> list[C
         replace(
             r,
             evidence_score=r.evidence_score
-            + (current.gap_weight - rule.gap_weight) * r.coverage_gap
-            + (current.unknown_penalty - rule.unknown_penalty) * unknown_count(r),
+            + _shift(current, rule, r.coverage_gap, unknown_count(r)),
         )
         for r in results
     ]
@@ -122,14 +131,13 @@ def choose_rule(
     gaps = [np.array([r.coverage_gap for r in group]) for group in groups]
     unknown = [np.array([unknown_count(r) for r in group], dtype=float) for group in groups]
     base = [np.array([r.evidence_score for r in group]) for group in groups]
-    best: tuple[float, float, Rule, float] | None = None  # (mean, answer rate, rule, threshold)
-    candidates: list[tuple[float, float, Rule, float]] = []
+    # Per rule: its thresholds with their mean balanced accuracy and mean answer rate.
+    table: list[tuple[Rule, np.ndarray, np.ndarray, np.ndarray]] = []
     for weight in GAP_WEIGHTS:
         for penalty in UNKNOWN_PENALTIES:
             rule = Rule(weight, penalty)
             scores = [
-                b + (current.gap_weight - weight) * g + (current.unknown_penalty - penalty) * u
-                for b, g, u in zip(base, gaps, unknown, strict=True)
+                b + _shift(current, rule, g, u) for b, g, u in zip(base, gaps, unknown, strict=True)
             ]
             values = np.unique(np.concatenate(scores))
             thresholds = np.concatenate([[values[0] - 1e-4], (values[:-1] + values[1:]) / 2])
@@ -139,24 +147,15 @@ def choose_rule(
                 refusal, answered = _operating_points(score, flag, thresholds)
                 balanced += (refusal + answered) / 2 / len(groups)
                 answer_rate += answered / len(groups)
-            i = int(np.argmax(balanced))
-            if best is None or balanced[i] > best[0] + 1e-12:
-                best = (float(balanced[i]), float(answer_rate[i]), rule, float(thresholds[i]))
-            candidates.extend(
-                (float(balanced[j]), float(answer_rate[j]), rule, float(thresholds[j]))
-                for j in np.flatnonzero(balanced >= balanced[i] - TIE)
-            )
-    assert best is not None
-    _, _, rule, threshold = max(
-        (c for c in candidates if c[0] >= best[0] - TIE),
-        key=lambda c: (round(c[1], 9), -c[2].gap_weight, -c[2].unknown_penalty, -c[3]),
+            table.append((rule, thresholds, balanced, answer_rate))
+    best = max(float(balanced.max()) for _, _, balanced, _ in table)
+    _, rule, threshold = max(
+        (
+            (round(float(answer_rate[j]), 9), rule, float(thresholds[j]))
+            for rule, thresholds, balanced, answer_rate in table
+            for j in np.flatnonzero(balanced >= best - TIE)
+        ),
+        key=lambda c: (c[0], -c[1].gap_weight, -c[1].unknown_penalty, -c[2]),
     )
-    ops = [operating_point(group, threshold) for group in rescored_groups(groups, current, rule)]
+    ops = [operating_point(rescored(group, current, rule), threshold) for group in groups]
     return rule, round(threshold, 4), ops
-
-
-def rescored_groups(
-    groups: Sequence[Sequence[CaseResult]], current: Rule, rule: Rule
-) -> list[list[CaseResult]]:
-    """`rescored` for each group."""
-    return [rescored(group, current, rule) for group in groups]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -19,7 +20,6 @@ from api.schemas import (
     UploadFailure,
     UploadOut,
 )
-from assistant.documents import DocumentInfo
 from assistant.types import DocType
 
 router = APIRouter(prefix="/v1", tags=["documents"])
@@ -48,20 +48,6 @@ UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-def _out(info: DocumentInfo) -> dict[str, Any]:
-    return {
-        "doc_id": info.doc_id,
-        "title": info.title,
-        "doc_type": info.doc_type,
-        "source": info.source,
-        "year": info.year,
-        "language": info.language,
-        "file": info.file,
-        "chunks": info.chunks,
-        "pages": info.pages,
-    }
-
-
 @router.get("/documents", response_model=DocumentList, responses=responses(422, 503))
 async def list_documents(
     documents: DocumentsDep,
@@ -72,7 +58,7 @@ async def list_documents(
     """The indexed documents with their metadata, sorted by title."""
     page = await run_in_threadpool(documents.list_documents, limit, offset, doc_type)
     return DocumentList(
-        items=[DocumentOut(**_out(i)) for i in page.items],
+        items=[DocumentOut(**asdict(i)) for i in page.items],
         total=page.total,
         limit=page.limit,
         offset=page.offset,
@@ -89,17 +75,8 @@ async def get_document(doc_id: DocIdPath, documents: DocumentsDep) -> DocumentDe
         raise HTTPException(404, f"no document with id {doc_id!r}")
     info, passages = found
     return DocumentDetail(
-        **_out(info),
-        passages=[
-            PassageOut(
-                chunk_id=p.chunk_id,
-                position=p.position,
-                page=p.page,
-                section=p.section,
-                text=p.text,
-            )
-            for p in passages
-        ],
+        **asdict(info),
+        passages=[PassageOut(**asdict(p)) for p in passages],
     )
 
 
