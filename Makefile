@@ -51,7 +51,7 @@ serve: ingest
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy assistant ingest api evals
+	$(BIN)/mypy assistant ingest api evals cli
 
 test: lint install-llm-smoke browser
 	$(BIN)/python -m pytest

@@ -11,10 +11,10 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from api.middleware import request_id_of
 from assistant.container import Container
-from assistant.documents import DocumentCatalog
-from assistant.feedback import FeedbackStore
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
+from assistant.storage.documents import DocumentCatalog
+from assistant.storage.feedback import FeedbackStore
 from ingest.library import Library
 
 _library_lock = threading.Lock()

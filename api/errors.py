@@ -1,5 +1,17 @@
-"""Error responses: what routes declare in the OpenAPI schema, and the handlers that produce
-them. Every error body is JSON `{"detail": ...}` (`ErrorBody`)."""
+"""Error responses: what routes declare in the OpenAPI schema, and every exception handler of the
+service, in one place. Every error body is JSON `{"detail": ...}` (`ErrorBody`).
+
+| raised                                   | status                                     |
+|------------------------------------------|--------------------------------------------|
+| `HTTPException` (routes, deps, body size) | its own (404, 401, 413, ...)               |
+| `RequestValidationError`                 | 422, with `errors`                         |
+| `ingest.errors.UploadError`              | 415, 422 (with `reason`), 409 or 413       |
+| `assistant.errors.InvalidFilterError`    | 422                                        |
+| `assistant.errors.StoreUnavailableError` | 503                                        |
+| any other `assistant.errors.AssistantError` | 503                                     |
+| `sqlite3.Error` (feedback store)         | 503                                        |
+| anything else (a bug)                    | 500 `internal error`, logged with its trace |
+"""
 
 from __future__ import annotations
 
@@ -8,6 +20,8 @@ import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -15,7 +29,8 @@ from starlette.routing import Match, Route
 from starlette.types import Scope
 
 from api.schemas import ErrorBody
-from ingest.library import UploadError
+from assistant.errors import AssistantError, InvalidFilterError, StoreUnavailableError
+from ingest.errors import UploadError
 
 log = logging.getLogger("api")
 
@@ -48,8 +63,36 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return out
 
 
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map the failures of uploads, the feedback store and genuine bugs to JSON responses."""
+    """Map every failure (see the table above) to a JSON response."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            status_code=422,
+            content={"detail": _validation_message(exc), "errors": jsonable_encoder(exc.errors())},
+        )
+
+    @app.exception_handler(InvalidFilterError)
+    async def _bad_filter(_: Request, exc: InvalidFilterError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+    @app.exception_handler(StoreUnavailableError)
+    async def _store_down(_: Request, exc: StoreUnavailableError) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    @app.exception_handler(AssistantError)
+    async def _assistant_error(_: Request, exc: AssistantError) -> JSONResponse:
+        log.error("assistant error: %s", exc)
+        return JSONResponse(status_code=503, content={"detail": str(exc)})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -16,7 +16,7 @@ log = logging.getLogger("api")
 
 
 def warm_up(container: Container) -> None:
-    """Load the embedding model, then build the BM25 index and the document catalogue.
+    """Load the embedding model, then warm every answer stage and build the document catalogue.
 
     Failures are logged, not raised: the service still starts and `/readyz` reports what is
     missing (a store that comes up later is picked up on first use).
@@ -27,7 +27,7 @@ def warm_up(container: Container) -> None:
         log.error("warm-up: %s", exc)
         return
     try:
-        container.assistant.lexical.refresh()
+        container.assistant.warm_up()
         documents = container.documents.count()
         log.info("warm-up done: %d documents, %d chunks", documents, container.store.count())
     except AssistantError as exc:

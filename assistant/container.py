@@ -1,18 +1,25 @@
-"""The composition root: builds the embedder, the store and the assistant once, from settings."""
+"""The composition root: builds the embedder, the store, the answer stages and the assistant once,
+from settings. It is the one place that chooses implementations; everything else receives them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from assistant.documents import DocumentCatalog
+from assistant.answer.composer import ExtractiveComposer
+from assistant.answer.generator import GenerativeComposer
+from assistant.answer.verify import CitationVerifier
 from assistant.embedder import SentenceTransformerEmbedder
-from assistant.feedback import FeedbackStore
-from assistant.generator import GenerativeComposer
 from assistant.llm.chat import chat_model
 from assistant.pipeline import Assistant
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.ranking import PassThroughRanker
 from assistant.settings import Settings, get_settings
-from assistant.store import ChunkStore
+from assistant.stages import Composer, Generator, Ranker, Retriever, Verifier
+from assistant.storage.documents import DocumentCatalog
+from assistant.storage.feedback import FeedbackStore
+from assistant.storage.store import ChunkStore
 
 
 @dataclass
@@ -32,21 +39,58 @@ class Container:
         return ChunkStore(self.settings)
 
     @cached_property
-    def assistant(self) -> Assistant:
-        """The question-answering pipeline."""
-        return Assistant(self.settings, self.embedder, self.store, self.generator)
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index over the store (retrieval, unknown terms, coverage gap)."""
+        return LexicalIndex(self.store)
 
     @cached_property
-    def generator(self) -> GenerativeComposer | None:
+    def retriever(self) -> Retriever:
+        """Retrieval: dense search fused with BM25 (plain dense search when `bm25_weight` is 0)."""
+        retrieval = self.settings.retrieval
+        return HybridRetriever(
+            self.store, self.lexical, retrieval.bm25_weight, retrieval.candidates
+        )
+
+    @cached_property
+    def ranker(self) -> Ranker:
+        """Ranking after fusion (`ranking.kind`)."""
+        return PassThroughRanker()
+
+    @cached_property
+    def composer(self) -> Composer:
+        """Extractive composition: the answer's sentences are the passages' own."""
+        return ExtractiveComposer(self.embedder, self.settings.answer, self.store.unit_vectors)
+
+    @cached_property
+    def verifier(self) -> Verifier:
+        """Citation verification of every answer, extractive or generated."""
+        return CitationVerifier(self.embedder, self.settings.verification, self.store.unit_vectors)
+
+    @cached_property
+    def generator(self) -> Generator | None:
         """The LLM composer when generative mode is on (`llm.enabled`), else None."""
         if not self.settings.llm.enabled:
             return None
         return GenerativeComposer(chat_model(self.settings.llm), self.settings.llm)
 
     @cached_property
+    def assistant(self) -> Assistant:
+        """The question-answering pipeline over the stages above."""
+        return Assistant(
+            self.settings,
+            self.embedder,
+            self.lexical,
+            self.retriever,
+            self.ranker,
+            self.composer,
+            self.verifier,
+            self.generator,
+        )
+
+    @cached_property
     def documents(self) -> DocumentCatalog:
         """The catalogue of indexed documents (metadata and passages)."""
-        return DocumentCatalog(self.store, self.settings.manifest_path)
+        return DocumentCatalog(self.store)
 
     @cached_property
     def feedback(self) -> FeedbackStore:

@@ -1,4 +1,8 @@
-"""The question-answering pipeline: retrieve, compose, cite."""
+"""The question-answering pipeline: retrieve, rank, compose, verify.
+
+`Assistant` runs the stages it is given (`assistant.stages`); it builds none of them. The
+container (`assistant.container`) chooses and wires them from settings.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.composer import ExtractiveComposer, refusal
+from assistant.answer.composer import refusal
+from assistant.answer.generator import declined
 from assistant.embedder import Embedder
-from assistant.generator import GenerativeComposer, LLMUnavailableError, declined
-from assistant.lexical import LexicalIndex
-from assistant.retriever import HybridRetriever, query_vector
+from assistant.errors import LLMUnavailableError
+from assistant.retrieval.hybrid import query_vector
+from assistant.retrieval.lexical import LexicalIndex
 from assistant.settings import Settings
-from assistant.store import ChunkStore, Filters, build_where
+from assistant.stages import Composer, Generator, Ranker, Retriever, Verifier
+from assistant.storage.store import Filters, build_where
 from assistant.text import snippet
 from assistant.types import (
     Answer,
@@ -26,7 +32,6 @@ from assistant.types import (
     ScoredChunk,
     StreamEvent,
 )
-from assistant.verify import CitationVerifier
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +65,30 @@ class Assistant:
         self,
         settings: Settings,
         embedder: Embedder,
-        store: ChunkStore,
-        generator: GenerativeComposer | None = None,
+        lexical: LexicalIndex,
+        retriever: Retriever,
+        ranker: Ranker,
+        composer: Composer,
+        verifier: Verifier,
+        generator: Generator | None = None,
     ) -> None:
         self._settings = settings
-        self._generator = generator
         self._embedder = embedder
-        self._store = store
-        self.lexical = LexicalIndex(store, self._store_signature)
+        self.lexical = lexical
         self._uses_lexical = (
             settings.retrieval.bm25_weight > 0 or settings.answer.unknown_term_penalty > 0
         )
-        self._retriever = HybridRetriever(
-            store,
-            self.lexical,
-            settings.retrieval.bm25_weight,
-            settings.retrieval.candidates,
-        )
-        self._composer = ExtractiveComposer(embedder, settings.answer, store.unit_vectors)
-        self._verifier = CitationVerifier(embedder, settings.verification, store.unit_vectors)
+        self._retriever = retriever
+        self._ranker = ranker
+        self._composer = composer
+        self._verifier = verifier
+        self._generator = generator
+
+    def warm_up(self) -> None:
+        """Load every stage's models and indexes now rather than on the first question."""
+        self._embedder.warm_up()
+        for stage in (self._retriever, self._ranker, self._composer, self._verifier):
+            stage.warm_up()
 
     def answer(
         self,
@@ -201,17 +211,12 @@ class Assistant:
         context = [t.content for t in reversed(history) if t.role == "user"][:MAX_CONTEXT_TURNS]
         own, mixed = query_vector(self._embedder, question.strip(), context)
         lexical_query = " ".join([question, *context])
-        hits = self._retriever.retrieve(
-            lexical_query, mixed, top_k or self._settings.retrieval.top_k, filters
-        )
+        k = top_k or self._settings.retrieval.top_k
+        pool = max(k, self._ranker.candidates)
+        fused = self._retriever.retrieve(lexical_query, mixed, pool, filters)
+        hits = self._ranker.rank(question, fused, k)
         # A follow-up ("when is the one in Charleroi?") is scored with the turns before it.
         return (mixed if context else own), hits
-
-    def _store_signature(self) -> tuple[int, int]:
-        """Changes whenever ingestion changed the store: chunk count and manifest mtime."""
-        manifest = self._settings.manifest_path
-        mtime = manifest.stat().st_mtime_ns if manifest.exists() else 0
-        return self._store.count(), mtime
 
 
 def _replay(answer: Answer) -> Iterator[StreamEvent]:

@@ -74,6 +74,15 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class RankingSettings(BaseModel):
+    """The ranking stage between fusion and composition."""
+
+    kind: Literal["none"] = Field(
+        default="none",
+        description="`none` keeps the fused order (the stage where a cross-encoder will plug in).",
+    )
+
+
 class AnswerSettings(BaseModel):
     """The extractive composer and its refusal rule."""
 
@@ -259,6 +268,7 @@ class Settings(BaseSettings):
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    ranking: RankingSettings = Field(default_factory=RankingSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     verification: VerificationSettings = Field(default_factory=VerificationSettings)

@@ -14,12 +14,13 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.composer import UNKNOWN_TERMS_COUNTED
-from evals.runner import CaseResult
+from assistant.answer.composer import UNKNOWN_TERMS_COUNTED
+from evals.results import CaseResult
 
 
 def is_dev(case_id: str) -> bool:
@@ -159,3 +160,53 @@ def choose_rule(
     )
     ops = [operating_point(rescored(group, current, rule), threshold) for group in groups]
     return rule, round(threshold, 4), ops
+
+
+ENV_KEYS = {
+    "threshold": "ASSISTANT_ANSWER__REFUSAL_THRESHOLD",
+    "gap_weight": "ASSISTANT_ANSWER__COVERAGE_GAP_WEIGHT",
+    "unknown_penalty": "ASSISTANT_ANSWER__UNKNOWN_TERM_PENALTY",
+}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The rule chosen on the dev halves, and how it does on each dataset's dev and test half."""
+
+    rule: Rule
+    threshold: float
+    dev: dict[str, Operating]
+    test: dict[str, Operating]
+
+    def env(self) -> dict[str, str]:
+        """The settings that put this rule in force, as environment variables."""
+        return {
+            ENV_KEYS["threshold"]: f"{self.threshold:.4f}",
+            ENV_KEYS["gap_weight"]: str(self.rule.gap_weight),
+            ENV_KEYS["unknown_penalty"]: str(self.rule.unknown_penalty),
+        }
+
+
+def calibrate(results: dict[str, Sequence[CaseResult]], current: Rule) -> Calibration:
+    """Choose the rule on the dev half of every dataset in `results` (name → results produced
+    under `current`), averaged over datasets, and report it on both halves."""
+    dev = {name: [r for r in group if is_dev(r.id)] for name, group in results.items()}
+    test = {name: [r for r in group if not is_dev(r.id)] for name, group in results.items()}
+    rule, threshold, dev_ops = choose_rule(list(dev.values()), current)
+    test_ops = {
+        name: operating_point(rescored(group, current, rule), threshold)
+        for name, group in test.items()
+    }
+    return Calibration(rule, threshold, dict(zip(dev, dev_ops, strict=True)), test_ops)
+
+
+def write_env(path: Path, settings: dict[str, str]) -> None:
+    """Set `settings` in the dotenv file at `path`, keeping its other lines."""
+    keys = tuple(f"{key}=" for key in settings)
+    kept = [
+        line
+        for line in (path.read_text().splitlines() if path.exists() else [])
+        if not line.startswith(keys)
+    ]
+    kept.extend(f"{key}={value}" for key, value in settings.items())
+    path.write_text("\n".join(kept) + "\n")

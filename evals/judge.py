@@ -1,24 +1,74 @@
-"""The evaluation judge: a packaged Qwen2.5 behind llama.cpp's server, asked yes/no.
+"""The evaluation judge: a chat model asked yes/no whether passages support a claim.
 
 No NLI model ships offline, so an instruction-tuned Qwen is asked whether the passages fully
-support a claim; the judgement is P(Yes) read from the first answer token's log-probabilities
-(`assistant.llm.judge.ChatJudge`): greedy and deterministic. The model runs in this process
-behind llama.cpp's OpenAI-compatible server on a free loopback port, so the judge goes through
-the same client code as generative mode. Its dependencies are the optional `[llm]` extra.
+support a claim; the judgement is P(Yes) against P(No) read from the first answer token's
+log-probabilities (`ChatJudge`, over any OpenAI-compatible server that returns them): greedy, one
+token, deterministic. `EntailmentJudge` runs a packaged Qwen in this process behind llama.cpp's
+server on a free loopback port, so the judge goes through the same client code as generative
+mode. Its dependencies are the optional `[llm]` extra. `validate` measures a judge against the
+hand-labelled pairs of `judge_validation.jsonl`.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from assistant.errors import ModelUnavailable
 from assistant.llm.chat import chat_model
-from assistant.llm.judge import ChatJudge
-from assistant.llm.packaged import ModelUnavailable, available
+from assistant.llm.packaged import available
 from assistant.llm.server import PackagedLLMServer
 from assistant.settings import LLMSettings
+from evals.datasets import DATASETS_DIR
+from evals.errors import JudgeError, JudgeUnavailable
 
 JUDGES = ("qwen2.5-0.5b", "qwen2.5-1.5b")
-JudgeUnavailable = ModelUnavailable
+VALIDATION_PATH = DATASETS_DIR / "judge_validation.jsonl"
+SYSTEM = (
+    "You are a careful fact checker. You decide whether a claim is fully supported by the "
+    "given passages alone. Answer with exactly one word: Yes or No."
+)
+FLOOR = -30.0  # log-probability assumed for an answer absent from the top candidates
+
+
+class ChatJudge:
+    """P(Yes) that passages support a claim, from the first answer token's log-probabilities."""
+
+    def __init__(self, model: BaseChatModel, name: str = "llm") -> None:
+        self.name = name
+        self._model: Any = model.bind(logprobs=True, top_logprobs=20, max_completion_tokens=1)
+        self.calls = 0
+
+    def p_yes(self, passages: Sequence[str], claim: str) -> float:
+        """Probability of "Yes" against "No"."""
+        numbered = "\n\n".join(f"Passage {i}: {p.strip()}" for i, p in enumerate(passages, 1))
+        user = (
+            f"{numbered}\n\nClaim: {claim.strip()}\n\n"
+            "Is the claim fully supported by the passages above? Answer Yes or No."
+        )
+        reply = self._model.invoke([SystemMessage(SYSTEM), HumanMessage(user)])
+        self.calls += 1
+        content = (reply.response_metadata.get("logprobs") or {}).get("content") or []
+        if not content:
+            raise JudgeError("the chat server returned no log-probabilities")
+        best = {"yes": FLOOR, "no": FLOOR}
+        for candidate in content[0].get("top_logprobs") or []:
+            word = str(candidate.get("token", "")).strip().lower()
+            if word in best:
+                best[word] = max(best[word], float(candidate.get("logprob", FLOOR)))
+        return 1.0 / (1.0 + math.exp(best["no"] - best["yes"]))
+
+    def supports(self, passages: Sequence[str], claim: str) -> bool:
+        """Whether the judge says the passages support the claim (P(Yes) ≥ 0.5)."""
+        return self.p_yes(passages, claim) >= 0.5
 
 
 class EntailmentJudge:
@@ -41,7 +91,11 @@ class EntailmentJudge:
         if self._judge is not None:
             return
         self._server = PackagedLLMServer(self.name, port=0)
-        base_url = self._server.start()
+        try:
+            base_url = self._server.start()
+        except ModelUnavailable as exc:
+            self._server = None
+            raise JudgeUnavailable(str(exc)) from exc
         model = chat_model(LLMSettings(base_url=base_url, model=self.name, max_tokens=16))
         self._judge = ChatJudge(model, self.name)
 
@@ -62,4 +116,80 @@ class EntailmentJudge:
         self._server, self._judge = None, None
 
 
-__all__ = ["JUDGES", "EntailmentJudge", "JudgeUnavailable", "available"]
+def choose(name: str) -> EntailmentJudge | None:
+    """The judge called `name`; `auto`: the largest installed one, or None; `none`: None.
+
+    Raises `JudgeUnavailable` when a named judge is not installed.
+    """
+    if name == "none":
+        return None
+    for candidate in list(JUDGES)[::-1] if name == "auto" else [name]:
+        if available(candidate):
+            return EntailmentJudge(candidate)
+    if name != "auto":
+        raise JudgeUnavailable(f"judge {name} is not installed")
+    return None
+
+
+@dataclass(frozen=True)
+class PairVerdict:
+    """The judge's verdict on one hand-labelled pair."""
+
+    id: str
+    supported: bool
+    p_yes: float
+
+    @property
+    def correct(self) -> bool:
+        """Whether P(Yes) ≥ 0.5 agrees with the label."""
+        return (self.p_yes >= 0.5) == self.supported
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A judge's accuracy on the hand-labelled pairs, and its speed."""
+
+    verdicts: list[PairVerdict]
+    seconds_per_pair: float
+
+    @property
+    def right(self) -> int:
+        """Pairs judged as labelled."""
+        return sum(v.correct for v in self.verdicts)
+
+    @property
+    def accuracy(self) -> float:
+        """Share of pairs judged as labelled."""
+        return self.right / len(self.verdicts) if self.verdicts else 0.0
+
+
+def load_pairs(path: Path = VALIDATION_PATH) -> list[dict[str, Any]]:
+    """The hand-labelled (passage, claim, supported) pairs."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def validate(judge: Any, pairs: Sequence[dict[str, Any]]) -> Validation:
+    """Ask `judge` (anything with `p_yes(passages, claim)`) about every pair, timed."""
+    started = time.perf_counter()
+    verdicts = [
+        PairVerdict(
+            str(row["id"]), bool(row["supported"]), judge.p_yes([row["passage"]], row["claim"])
+        )
+        for row in pairs
+    ]
+    elapsed = time.perf_counter() - started
+    return Validation(verdicts, elapsed / len(pairs) if pairs else 0.0)
+
+
+__all__ = [
+    "JUDGES",
+    "ChatJudge",
+    "EntailmentJudge",
+    "JudgeError",
+    "JudgeUnavailable",
+    "Validation",
+    "available",
+    "choose",
+    "validate",
+]

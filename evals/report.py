@@ -1,14 +1,18 @@
-"""The HTML report: metric table, three plots and the failed cases, in one self-contained file."""
+"""Evaluation outputs: results.jsonl, summary.json, a Markdown report and a self-contained HTML
+report (metric table, three plots, the failed cases)."""
 
 from __future__ import annotations
 
 import base64
 import html
 import io
+import json
 from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
-from evals.runner import KS, CaseResult
+from evals.results import KS, CaseResult
 
 
 def _png(fig: Any) -> str:
@@ -98,3 +102,52 @@ padding:.5em}}.meta{{color:#666;font-size:13px}}
 <h2>Cases answered wrongly ({len(worst)})</h2>{cases}
 </body></html>
 """
+
+
+def write_outputs(
+    out: Path,
+    results: Sequence[CaseResult],
+    summary: dict[str, Any],
+    threshold: float | None = None,
+    title: str = "Evaluation report",
+) -> None:
+    """results.jsonl, summary.json, report.md and report.html in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "results.jsonl").open("w", encoding="utf-8") as handle:
+        for r in results:
+            row = asdict(r) | {"correct": r.correct}
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(render_markdown(results, summary), encoding="utf-8")
+    (out / "report.html").write_text(
+        render_html(results, summary, threshold, title), encoding="utf-8"
+    )
+
+
+def render_markdown(results: Sequence[CaseResult], summary: dict[str, Any]) -> str:
+    """A readable report: the metric table, per-kind accuracy, and the failed cases."""
+    lines = ["# Evaluation report", "", "| metric | value |", "|---|---|"]
+    for key, value in summary.items():
+        if key != "by_kind":
+            lines.append(f"| {key} | {value} |")
+    lines += ["", "## By kind", "", "| kind | cases | accuracy |", "|---|---|---|"]
+    for kind, row in summary["by_kind"].items():
+        lines.append(f"| {kind} | {row['cases']} | {row['accuracy']} |")
+    lines += ["", "## Cases answered wrongly", ""]
+    for r in results:
+        if not r.correct:
+            verdict = (
+                "should decline"
+                if not r.answerable
+                else ("declined" if r.refused else f"facts {r.metrics.get('fact_hit', 0):.2f}")
+            )
+            lines += [
+                f"### {r.id} ({r.kind}): {verdict}",
+                f"**Q:** {r.question}",
+                "",
+                f"**A:** {r.answer}",
+                "",
+                f"retrieved: {', '.join(r.retrieved_doc_ids[:5])}; evidence {r.evidence_score}",
+                "",
+            ]
+    return "\n".join(lines) + "\n"

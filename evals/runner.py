@@ -1,13 +1,11 @@
-"""Run an evaluation: ask every case, score it, summarise, write the results."""
+"""Run an evaluation: ask every case, score it, summarise (`evals.report` writes the results)."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict
 from statistics import fmean
 from typing import Any
 
@@ -25,35 +23,7 @@ from evals.metrics import (
     sentence_recall,
     token_f1,
 )
-
-KS = (1, 3, 5, 10)
-
-
-@dataclass
-class CaseResult:
-    """One case's answer and scores."""
-
-    id: str
-    kind: str
-    question: str
-    answerable: bool
-    answer: str
-    refused: bool
-    evidence_score: float
-    citations: list[dict[str, Any]]
-    retrieved_doc_ids: list[str]
-    latency_ms: float
-    metrics: dict[str, float] = field(default_factory=dict)
-    judge_calls: int = 0
-    unknown_terms: list[str] = field(default_factory=list)
-    coverage_gap: float = 0.0
-
-    @property
-    def correct(self) -> bool:
-        """Declined an unanswerable case, or answered an answerable one with all its facts."""
-        if not self.answerable:
-            return self.refused
-        return not self.refused and self.metrics.get("fact_hit", 1.0) == 1.0
+from evals.results import KS, CaseResult
 
 
 def evaluate_case(container: Container, case: EvalCase, judge: Judge | None = None) -> CaseResult:
@@ -158,54 +128,3 @@ def run(
     summary = summarise(results)
     summary["judge"] = judge_name if judge is not None else "none (install the [llm] extra)"
     return results, summary
-
-
-def write_outputs(
-    out: Path,
-    results: Sequence[CaseResult],
-    summary: dict[str, Any],
-    threshold: float | None = None,
-    title: str = "Evaluation report",
-) -> None:
-    """results.jsonl, summary.json, report.md and report.html in `out`."""
-    from evals.report import render_html
-
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "results.jsonl").open("w", encoding="utf-8") as handle:
-        for r in results:
-            row = asdict(r) | {"correct": r.correct}
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    (out / "report.md").write_text(render_markdown(results, summary), encoding="utf-8")
-    (out / "report.html").write_text(
-        render_html(results, summary, threshold, title), encoding="utf-8"
-    )
-
-
-def render_markdown(results: Sequence[CaseResult], summary: dict[str, Any]) -> str:
-    """A readable report: the metric table, per-kind accuracy, and the failed cases."""
-    lines = ["# Evaluation report", "", "| metric | value |", "|---|---|"]
-    for key, value in summary.items():
-        if key != "by_kind":
-            lines.append(f"| {key} | {value} |")
-    lines += ["", "## By kind", "", "| kind | cases | accuracy |", "|---|---|---|"]
-    for kind, row in summary["by_kind"].items():
-        lines.append(f"| {kind} | {row['cases']} | {row['accuracy']} |")
-    lines += ["", "## Cases answered wrongly", ""]
-    for r in results:
-        if not r.correct:
-            verdict = (
-                "should decline"
-                if not r.answerable
-                else ("declined" if r.refused else f"facts {r.metrics.get('fact_hit', 0):.2f}")
-            )
-            lines += [
-                f"### {r.id} ({r.kind}): {verdict}",
-                f"**Q:** {r.question}",
-                "",
-                f"**A:** {r.answer}",
-                "",
-                f"retrieved: {', '.join(r.retrieved_doc_ids[:5])}; evidence {r.evidence_score}",
-                "",
-            ]
-    return "\n".join(lines) + "\n"

@@ -9,12 +9,9 @@ from assistant.embedder import SentenceTransformerEmbedder
 from assistant.settings import Settings
 from evals import clapnq
 from evals.datasets import GOLD_PATH, EvalCase, is_beir, load_beir, load_jsonl, write_passages
+from evals.errors import DatasetUnavailable
 from ingest.documents import slugify
 from ingest.pipeline import Ingestor
-
-
-class DatasetUnavailable(Exception):
-    """The dataset's files are not present (e.g. the shared datasets folder is missing)."""
 
 
 def closed_corpus_container(

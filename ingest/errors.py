@@ -1,4 +1,12 @@
-"""Why a file could not be ingested: one exception type with a machine-readable reason."""
+"""Ingestion's exceptions, one tree under `IngestError`.
+
+    IngestError
+    ├── LoadError     a file could not be turned into text; `reason` is a `FailureReason`
+    └── UploadError   an upload was refused before anything was written; `kind` says why
+
+A `LoadError` never stops a batch: the file is reported as failed and the rest lands. Errors of
+the store or the model (`assistant.errors.AssistantError`) pass through unchanged.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +25,11 @@ class FailureReason(StrEnum):
     INVALID_METADATA = "invalid_metadata"
 
 
-class LoadError(Exception):
+class IngestError(Exception):
+    """Base class of every error ingestion raises on purpose."""
+
+
+class LoadError(IngestError):
     """A file could not be turned into text; `reason` says why, `detail` in plain words."""
 
     def __init__(self, reason: FailureReason | str, detail: str) -> None:
@@ -27,3 +39,16 @@ class LoadError(Exception):
 
     def __str__(self) -> str:
         return f"{self.reason.value}: {self.detail}"
+
+
+class UploadError(IngestError):
+    """An upload was refused; `kind` says why (the API maps it to a status code)."""
+
+    def __init__(self, kind: str, detail: str, reason: str | None = None) -> None:
+        super().__init__(detail)
+        self.kind = kind  # "unsupported" | "invalid" | "conflict" | "too_large"
+        self.detail = detail
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.detail

@@ -4,13 +4,12 @@ Uploads are checked before anything is written: the file type by extension *and*
 starts with ``%PDF-``, text decodes as UTF-8), then the file is parsed in a hidden staging folder.
 Only a file that parsed is moved into ``DATA_DIR/uploads/`` and ingested, so a broken, encrypted or
 image-only PDF changes nothing. Every write holds one lock: ingestion, deletion and reindexing
-never interleave. The store's signature (chunk count, manifest mtime) changes with every write, so
+never interleave. The store's signature (`ChunkStore.signature`) changes with every write, so
 the BM25 index and the document catalogue rebuild on their next use.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
@@ -21,8 +20,8 @@ from pathlib import Path
 
 from assistant.embedder import Embedder
 from assistant.settings import Settings
-from assistant.store import ChunkStore
-from ingest.errors import LoadError
+from assistant.storage.store import ChunkStore
+from ingest.errors import LoadError, UploadError
 from ingest.loaders import SUPPORTED_SUFFIXES, load_document
 from ingest.manifest import Manifest
 from ingest.pipeline import FileOutcome, Ingestor, Status, display_path
@@ -30,19 +29,6 @@ from ingest.pipeline import FileOutcome, Ingestor, Status, display_path
 STAGING = ".incoming"
 MAX_NAME_CHARS = 120
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class UploadError(Exception):
-    """An upload was refused; `kind` says why (the API maps it to a status code)."""
-
-    def __init__(self, kind: str, detail: str, reason: str | None = None) -> None:
-        super().__init__(detail)
-        self.kind = kind  # "unsupported" | "invalid" | "conflict" | "too_large"
-        self.detail = detail
-        self.reason = reason
-
-    def __str__(self) -> str:
-        return self.detail
 
 
 @dataclass(frozen=True)
@@ -223,8 +209,6 @@ class Library:
                 path = Path(key).resolve()
                 if path.parent == uploads:
                     path.unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                os.utime(manifest_path)  # the store changed: let caches see a new signature
             return True
 
     def reindex(self) -> ReindexResult:

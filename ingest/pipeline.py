@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assistant.embedder import Embedder
 from assistant.settings import Settings
-from assistant.store import ChunkStore
+from assistant.storage.store import ChunkStore
 from assistant.text import chunk_units
 from assistant.types import Chunk
 from ingest.chunker import CHUNKER_VERSION, StructuredChunker

@@ -19,7 +19,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from assistant.container import Container
 from assistant.embedder import SentenceTransformerEmbedder
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.store import ChunkStore
+from assistant.storage.store import ChunkStore
 from ingest.pipeline import Ingestor
 
 CORPUS = PROJECT_ROOT / "corpus"

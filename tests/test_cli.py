@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
 from assistant.embedder import SentenceTransformerEmbedder
+from cli.main import app
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.e2e

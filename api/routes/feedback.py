@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import AdminDep, FeedbackDep
 from api.errors import responses
 from api.schemas import FeedbackCreated, FeedbackIn
-from assistant.feedback import CitedSource, Feedback, FeedbackStore
+from assistant.storage.feedback import CitedSource, Feedback, FeedbackStore
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 

@@ -15,13 +15,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import AssistantError
+from assistant.errors import ModelUnavailable
 
 DEFAULT_CACHE = Path.home() / ".cache" / "cluster-assistant" / "models"
-
-
-class ModelUnavailable(AssistantError):
-    """A packaged model, or the runtime that serves it, is not installed."""
 
 
 @dataclass(frozen=True)

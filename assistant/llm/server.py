@@ -17,7 +17,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from assistant.llm.packaged import ModelUnavailable, model_file
+from assistant.errors import ModelUnavailable
+from assistant.llm.packaged import model_file
 
 
 def free_port(host: str = "127.0.0.1") -> int:

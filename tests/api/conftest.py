@@ -21,8 +21,8 @@ from fastapi import FastAPI
 from api.app import create_app
 from assistant.container import Container
 from assistant.embedder import SentenceTransformerEmbedder
-from assistant.feedback import FeedbackStore
 from assistant.settings import ApiSettings
+from assistant.storage.feedback import FeedbackStore
 from tests.conftest import CORPUS, Stack
 
 ADMIN_KEY = "test-admin-key-0123456789"

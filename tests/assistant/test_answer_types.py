@@ -2,7 +2,13 @@
 
 import pytest
 
-from assistant.answer_types import asked_types, carries, compared_sides, mentions, missing_types
+from assistant.answer.answer_types import (
+    asked_types,
+    carries,
+    compared_sides,
+    mentions,
+    missing_types,
+)
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from assistant.composer import ExtractiveComposer
+from assistant.answer.composer import ExtractiveComposer
 from assistant.settings import AnswerSettings
 from assistant.text import cite
 from assistant.types import Chunk, ScoredChunk

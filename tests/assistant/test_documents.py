@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import DocumentCatalog
+from assistant.storage.documents import DocumentCatalog
 from assistant.types import Chunk
 from tests.conftest import Stack
 
@@ -26,14 +26,14 @@ def chunk(doc_id: str, position: int, title: str, page: int | None = None) -> Ch
 
 
 class FakeStore:
-    """All the catalogue reads: count, all_chunks, chunks_of."""
+    """All the catalogue reads: signature, all_chunks, chunks_of."""
 
     def __init__(self, chunks: list[Chunk]) -> None:
         self.chunks = chunks
         self.reads = 0
 
-    def count(self) -> int:
-        return len(self.chunks)
+    def signature(self) -> tuple[int, None]:
+        return len(self.chunks), None
 
     def all_chunks(self) -> list[Chunk]:
         self.reads += 1
@@ -48,7 +48,7 @@ def test_listing_is_cached_until_the_store_changes(tmp_path: Path) -> None:
     store = FakeStore(
         [chunk("b", 0, "Beta"), chunk("a", 1, "alpha", page=3), chunk("a", 0, "alpha", page=1)]
     )
-    catalog = DocumentCatalog(store, tmp_path / "manifest.json")  # type: ignore[arg-type]
+    catalog = DocumentCatalog(store)  # type: ignore[arg-type]
     page = catalog.list_documents()
     assert [i.doc_id for i in page.items] == ["a", "b"] and page.total == 2
     alpha = page.items[0]

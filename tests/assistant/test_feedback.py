@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.feedback import CitedSource, Feedback, FeedbackStore
+from assistant.storage.feedback import CitedSource, Feedback, FeedbackStore
 
 pytestmark = pytest.mark.unit
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from assistant.answer.generator import SYSTEM, GenerativeComposer
 from assistant.container import Container
-from assistant.generator import SYSTEM, GenerativeComposer
 from assistant.llm.chat import chat_model
-from assistant.llm.judge import ChatJudge
 from assistant.pipeline import Turn
 from assistant.settings import LLMSettings, VerificationSettings
 from assistant.types import Chunk, CitationsEvent, DeltaEvent, DoneEvent, ScoredChunk
+from evals.judge import ChatJudge
 from tests.conftest import Stack
 from tests.fakes.openai_server import ScriptedChatServer, last_user
 

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.lexical import reciprocal_rank_fusion
+from assistant.retrieval.lexical import reciprocal_rank_fusion
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.unit

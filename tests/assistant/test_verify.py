@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answer.verify import CitationVerifier, grounded_terms, parse_claims
 from assistant.embedder import SentenceTransformerEmbedder
 from assistant.settings import VerificationSettings
 from assistant.types import Chunk, ScoredChunk
-from assistant.verify import CitationVerifier, grounded_terms, parse_claims
 
 ECA = (
     "The European Clusters Alliance brings together 23 national cluster associations. "

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from evals.datasets import GOLD_PATH, load_jsonl
-from evals.runner import run, write_outputs
+from evals.report import write_outputs
+from evals.runner import run
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ from evals.metrics import (
     sentence_recall,
     token_f1,
 )
-from evals.runner import CaseResult
+from evals.results import CaseResult
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.embedder import SentenceTransformerEmbedder
-from ingest.library import Library, UploadError, check_content, safe_filename
+from ingest.errors import UploadError
+from ingest.library import Library, check_content, safe_filename
 from tests.api.conftest import MemoEmbedder, build_small_stack
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.answer.units import UnitVectorLookup, unit_matrix
 from assistant.embedder import Embedder
 from assistant.settings import VerificationSettings
 from assistant.text import (
@@ -32,7 +33,6 @@ from assistant.text import (
     snippet,
 )
 from assistant.types import Citation, ScoredChunk
-from assistant.units import UnitVectorLookup, unit_matrix
 
 UNVERIFIED_MARK = "(unverified)"
 
@@ -136,6 +136,10 @@ class CitationVerifier:
         self._embedder = embedder
         self._settings = settings
         self._lookup = unit_vectors
+
+    def warm_up(self) -> None:
+        """Load the embedding model now."""
+        self._embedder.warm_up()
 
     def _vectors(
         self, passages: Mapping[int, ScoredChunk], units: Mapping[int, list[TextUnit]]

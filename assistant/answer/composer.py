@@ -15,12 +15,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answer_types import asked_types, carries, compared_sides, mentions, missing_types
+from assistant.answer.answer_types import (
+    asked_types,
+    carries,
+    compared_sides,
+    mentions,
+    missing_types,
+)
+from assistant.answer.units import UnitVectorLookup, unit_matrix
 from assistant.embedder import Embedder
 from assistant.settings import AnswerSettings
 from assistant.text import DO, DONT, chunk_units, cite, snippet
 from assistant.types import Answer, Citation, ScoredChunk
-from assistant.units import UnitVectorLookup, unit_matrix
 
 REFUSAL = "The documents I have do not answer this question."
 SENTENCE_WEIGHT = 0.65
@@ -104,6 +110,10 @@ class ExtractiveComposer:
         self._embedder = embedder
         self._settings = settings
         self._lookup = unit_vectors
+
+    def warm_up(self) -> None:
+        """Load the embedding model now."""
+        self._embedder.warm_up()
 
     def _vectors(self, units: list[_Unit]) -> np.ndarray:
         keys = [(u.hit.chunk.id, u.index, u.text) for u in units]

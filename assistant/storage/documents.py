@@ -1,17 +1,16 @@
 """The document catalogue: which documents the store holds, with their metadata and passages.
 
 Built from the chunk store (the store is the truth: a document is listed while it has chunks) and
-kept in memory until the store changes. The signature is the same cheap one the BM25 index uses:
-the chunk count plus the ingest manifest's modification time.
+kept in memory until the store changes (`ChunkStore.signature`, as for the BM25 index).
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
-from assistant.store import ChunkStore
+from assistant.storage.store import ChunkStore
 from assistant.types import Chunk
 
 
@@ -72,21 +71,15 @@ def _info(doc_id: str, chunks: list[Chunk]) -> DocumentInfo:
 class DocumentCatalog:
     """Lists documents and reads one document's passages, from the chunk store."""
 
-    def __init__(self, store: ChunkStore, manifest_path: Path) -> None:
+    def __init__(self, store: ChunkStore) -> None:
         self._store = store
-        self._manifest_path = manifest_path
         self._lock = threading.Lock()
         self._built_for: object = None
         self._infos: dict[str, DocumentInfo] = {}
 
-    def _signature(self) -> tuple[int, int]:
-        manifest = self._manifest_path
-        mtime = manifest.stat().st_mtime_ns if manifest.exists() else 0
-        return self._store.count(), mtime
-
     def _catalogue(self) -> dict[str, DocumentInfo]:
         """Every document by id, rebuilt when the store changed."""
-        signature = self._signature()
+        signature = self._store.signature()
         if signature == self._built_for:
             return self._infos
         with self._lock:

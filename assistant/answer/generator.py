@@ -16,7 +16,7 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from assistant.errors import AssistantError
+from assistant.errors import LLMUnavailableError
 from assistant.settings import LLMSettings
 from assistant.types import ScoredChunk
 
@@ -41,10 +41,6 @@ _DECLINED = re.compile(
 _FENCE = re.compile(r"</?\s*passages?\b[^>]*>", re.IGNORECASE)
 
 
-class LLMUnavailableError(AssistantError):
-    """The chat server could not be reached or failed to answer."""
-
-
 def declined(text: str) -> bool:
     """Whether a model's reply declines to answer."""
     return bool(_DECLINED.search(text)) and len(text) < 400
@@ -65,6 +61,9 @@ class GenerativeComposer:
     def __init__(self, model: BaseChatModel, settings: LLMSettings) -> None:
         self._model = model
         self._settings = settings
+
+    def warm_up(self) -> None:
+        """Nothing to load: the model runs behind its server, reached on the first question."""
 
     def passages(self, hits: Sequence[ScoredChunk]) -> dict[int, ScoredChunk]:
         """The passages handed to the model, numbered from 1, within the context budget."""

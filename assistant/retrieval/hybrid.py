@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from assistant.embedder import Embedder
-from assistant.lexical import LexicalIndex, reciprocal_rank_fusion
-from assistant.store import ChunkStore, Filters, matches
+from assistant.retrieval.lexical import LexicalIndex, reciprocal_rank_fusion
+from assistant.storage.store import ChunkStore, Filters, matches
 from assistant.types import ScoredChunk
 
 HISTORY_WEIGHT = 0.35
@@ -52,6 +52,12 @@ class HybridRetriever:
         self._lexical = lexical
         self._bm25_weight = bm25_weight
         self._candidates = candidates
+
+    def warm_up(self) -> None:
+        """Open the store and build the BM25 index now."""
+        self._store.count()
+        if self._lexical is not None and self._bm25_weight > 0:
+            self._lexical.refresh()
 
     def retrieve(
         self, query: str, vector: np.ndarray, k: int, filters: Filters | None = None

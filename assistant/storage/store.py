@@ -8,6 +8,7 @@ collection is in cosine space, and telemetry is off.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,9 @@ from assistant.text import TextUnit
 from assistant.types import FILTERABLE_FIELDS, Chunk, ScoredChunk
 
 Filters = Mapping[str, str | int | Sequence[str | int]]
+
+REVISION_KEY = "revision"
+"""Collection metadata key: a fresh token stamped by every write (see `ChunkStore.signature`)."""
 
 
 def build_where(filters: Filters | None) -> dict[str, Any] | None:
@@ -135,6 +139,7 @@ class ChunkStore:
                 ],
                 embeddings=vectors[start : start + batch].tolist(),
             )
+        self._stamp()
 
     def unit_vectors(self, chunk_ids: Sequence[str]) -> dict[tuple[str, int], np.ndarray]:
         """Stored unit vectors of the given chunks, keyed by (chunk id, unit index)."""
@@ -151,6 +156,26 @@ class ChunkStore:
             (str(meta["chunk_id"]), int(meta["index"])): np.asarray(vector, dtype=np.float32)
             for meta, vector in zip(result["metadatas"] or [], vectors, strict=True)
         }
+
+    def signature(self) -> tuple[int, str | None]:
+        """Changes whenever the store's content changes: the chunk count and the revision token.
+
+        Every write through this adapter stamps a new random token on the collection's metadata,
+        so every process reading the same store (embedded, or several API workers on one Chroma
+        server) sees a change without shared files; caches (the BM25 index, the document
+        catalogue) rebuild when it differs from the one they were built for.
+        """
+        name = self._settings.chroma.collection
+        _ = self.collection
+        try:
+            metadata = self._client.get_collection(name, embedding_function=None).metadata or {}
+            return int(self.collection.count()), metadata.get(REVISION_KEY)
+        except Exception as exc:
+            raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
+
+    def _stamp(self) -> None:
+        """Mark the store as changed (a new revision token on the chunk collection)."""
+        self.collection.modify(metadata={REVISION_KEY: uuid.uuid4().hex})
 
     def count(self) -> int:
         """Number of chunks stored."""
@@ -174,6 +199,7 @@ class ChunkStore:
                 metadatas=[c.metadata() for c in part],
                 embeddings=vectors[start : start + batch].tolist(),
             )
+        self._stamp()
 
     def _batch_size(self) -> int:
         """Rows per write: Chroma's own limit, at most 1000."""
@@ -195,6 +221,8 @@ class ChunkStore:
             part = id_list[start : start + 500]
             self.collection.delete(ids=part)
             self.units.delete(where={"chunk_id": {"$in": part}})
+        if id_list:
+            self._stamp()
 
     def delete_where(self, where: dict[str, Any]) -> int:
         """Remove every chunk matching a metadata clause; returns how many there were."""

@@ -1,21 +1,21 @@
 """BM25 over the same chunks as Chroma (bm25s), kept in step with the store.
 
 The index is built in memory from the store's chunks on first use, in well under a second for
-thousands of chunks, and rebuilt whenever the store has changed: the signature is the chunk count
-plus the ingest manifest's modification time, both cheap to read on every query. It also gives
+thousands of chunks, and rebuilt whenever the store has changed (`ChunkStore.signature`, cheap to
+read on every query). It also gives
 the corpus vocabulary, which refusal uses to spot question terms the documents never mention.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from assistant.store import ChunkStore
+from assistant.storage.store import ChunkStore
 from assistant.types import Chunk
 
 
@@ -54,9 +54,8 @@ class LexicalHit:
 class LexicalIndex:
     """A BM25 index of every chunk (title, section and text), rebuilt when the store changes."""
 
-    def __init__(self, store: ChunkStore, signature: Callable[[], object]) -> None:
+    def __init__(self, store: ChunkStore) -> None:
         self._store = store
-        self._signature = signature
         self._lock = threading.Lock()
         self._built_for: object = None
         self._ids: list[str] = []
@@ -68,6 +67,10 @@ class LexicalIndex:
         self._stem = _stemmer()
         self._question_stopwords = _question_stopwords()
 
+    def warm_up(self) -> None:
+        """Build the index now."""
+        self.refresh()
+
     def _tokenize(self, texts: Sequence[str], stopwords: str | list[str] = "en") -> Any:
         import bm25s
 
@@ -77,7 +80,7 @@ class LexicalIndex:
 
     def refresh(self) -> None:
         """Rebuild the index if the store changed since it was built."""
-        signature = self._signature()
+        signature = self._store.signature()
         if signature == self._built_for:
             return
         with self._lock:

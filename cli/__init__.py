@@ -1,0 +1,1 @@
+"""Entry points: the `cluster-assistant` command. The only package that imports every other one."""

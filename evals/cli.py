@@ -1,0 +1,168 @@
+"""`cluster-assistant eval`: score answer quality, validate the judge, calibrate refusal.
+
+The logic lives in the evaluation modules (`runner`, `report`, `judge`, `calibrate`); these
+commands read options, show progress and print.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.table import Table
+
+from assistant.cli import console, offline_container, progress_bar
+
+eval_app = typer.Typer(
+    help="Score answer quality: `eval --dataset gold|clapnq|PATH`, `eval calibrate`.",
+    invoke_without_command=True,
+)
+
+
+def _judge(name: str) -> tuple[Any, str | None]:
+    """The judge named `name` and its name, or (None, None); exit 2 when it is not installed."""
+    from evals.errors import JudgeUnavailable
+    from evals.judge import choose
+
+    try:
+        judge = choose(name)
+    except JudgeUnavailable as exc:
+        console.print(f"[red]{exc}:[/red] run `make install-llm`")
+        raise typer.Exit(2) from exc
+    if judge is None and name == "auto":
+        console.print("no judge installed: citation metrics skipped (`make install-llm` adds them)")
+    return judge, judge.name if judge is not None else None
+
+
+def _run_eval(dataset: str, limit: int | None, judge_name: str = "none") -> tuple[Any, Any, Any]:
+    from evals.errors import DatasetUnavailable
+    from evals.runner import run
+    from evals.suite import load
+
+    try:
+        container, cases = load(dataset, offline_container(), limit)
+    except DatasetUnavailable as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if container.store.count() == 0:
+        console.print("[red]the store is empty:[/red] run `cluster-assistant ingest` first")
+        raise typer.Exit(2)
+    with progress_bar() as progress:
+        task = progress.add_task(f"evaluating {dataset}", total=len(cases))
+        judge, chosen = _judge(judge_name)
+        results, summary = run(
+            container,
+            cases,
+            lambda done, _: progress.update(task, completed=done),
+            judge=judge,
+            judge_name=chosen,
+        )
+    return container, results, summary
+
+
+@eval_app.callback()
+def eval_(
+    ctx: typer.Context,
+    dataset: Annotated[
+        str, typer.Option(help="`gold`, `clapnq`, a JSONL file, or a BEIR-style folder.")
+    ] = "gold",
+    out: Annotated[Optional[Path], typer.Option(help="Output folder.")] = None,  # noqa: UP045
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N cases.")] = None,  # noqa: UP045
+    compare: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="An earlier output folder to compare with."),
+    ] = None,
+    judge: Annotated[
+        str,
+        typer.Option(
+            help="Entailment judge for citation metrics: auto, none, qwen2.5-0.5b, qwen2.5-1.5b."
+        ),
+    ] = "auto",
+) -> None:
+    """Run a dataset and write results.jsonl, summary.json, report.md and report.html."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from evals.compare import compare as compare_runs
+    from evals.report import write_outputs
+
+    target = out or Path("evals/out") / Path(dataset).stem
+    container, results, summary = _run_eval(dataset, limit, judge)
+    write_outputs(
+        target,
+        results,
+        summary,
+        threshold=container.settings.answer.refusal_threshold,
+        title=f"Evaluation report: {dataset}",
+    )
+    sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    if compare is not None:
+        sys.stdout.write("\n" + compare_runs(compare, target))
+    console.print(f"written to {target}/")
+
+
+@eval_app.command("validate-judge")
+def validate_judge(
+    judge: Annotated[str, typer.Option(help="qwen2.5-0.5b or qwen2.5-1.5b.")] = "qwen2.5-1.5b",
+) -> None:
+    """Accuracy of the entailment judge on the hand-labelled supported/unsupported pairs."""
+    from evals.judge import load_pairs, validate
+
+    model, _ = _judge(judge)
+    result = validate(model, load_pairs())
+    for v in result.verdicts:
+        mark = "ok " if v.correct else "BAD"
+        sys.stdout.write(f"{mark} {v.id} supported={v.supported!s:5} P(yes)={v.p_yes:.3f}\n")
+    sys.stdout.write(
+        f"{judge}: {result.right}/{len(result.verdicts)} correct ({result.accuracy:.3f}), "
+        f"{result.seconds_per_pair:.2f} s a pair\n"
+    )
+
+
+@eval_app.command()
+def calibrate(
+    dataset: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="Datasets to calibrate on (repeatable; default: gold and clapnq)."),
+    ] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Cases per dataset.")] = None,  # noqa: UP045
+    write: Annotated[
+        bool,
+        typer.Option(help="Store the threshold in .env (ASSISTANT_ANSWER__REFUSAL_THRESHOLD)."),
+    ] = False,
+) -> None:
+    """Choose the refusal threshold that maximises balanced accuracy on a dev split."""
+    from evals.calibrate import Rule, calibrate, write_env
+
+    names = dataset or ["gold", "clapnq"]
+    results = {name: _run_eval(name, limit)[1] for name in names}
+    answer = offline_container().settings.answer
+    chosen = calibrate(results, Rule(answer.coverage_gap_weight, answer.unknown_term_penalty))
+    rule, threshold = chosen.rule, chosen.threshold
+    table = Table(
+        title=f"Refusal: threshold {threshold:.4f}, coverage-gap weight {rule.gap_weight}, "
+        f"unknown-term penalty {rule.unknown_penalty}"
+    )
+    for column in ("dataset", "split", "cases", "refusal accuracy", "answer rate", "balanced"):
+        table.add_column(column)
+    for name in results:
+        for label, op in (("dev", chosen.dev[name]), ("test", chosen.test[name])):
+            table.add_row(
+                name,
+                label,
+                str(op.cases),
+                f"{op.refusal_accuracy:.3f}",
+                f"{op.answer_rate:.3f}",
+                f"{op.balanced_accuracy:.3f}",
+            )
+    console.print(table)
+    sys.stdout.write(
+        f"threshold {threshold:.4f} coverage_gap_weight {rule.gap_weight} "
+        f"unknown_term_penalty {rule.unknown_penalty}\n"
+    )
+    if write:
+        env = Path(".env")
+        write_env(env, chosen.env())
+        console.print(f"written to {env.resolve()}")

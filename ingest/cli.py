@@ -1,0 +1,68 @@
+"""`cluster-assistant ingest`: index files into the store and print a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from assistant.cli import console, offline_container, progress_bar
+from assistant.errors import AssistantError
+
+app = typer.Typer()
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        Optional[list[Path]],  # noqa: UP045 - typer needs Optional here
+        typer.Argument(help="Files or folders (default: the starter corpus)."),
+    ] = None,
+    rebuild: Annotated[bool, typer.Option(help="Drop the store and index everything.")] = False,
+    strict: Annotated[bool, typer.Option(help="Exit non-zero if any file fails.")] = False,
+) -> None:
+    """Index documents into the store; unchanged files are skipped."""
+    from ingest.pipeline import Ingestor, Status
+
+    container = offline_container()
+    for path in paths or []:
+        if not path.exists():
+            console.print(f"[red]no such file or folder:[/red] {path}")
+            raise typer.Exit(2)
+    ingestor = Ingestor(container.settings, container.embedder, container.store)
+    with progress_bar() as progress:
+        task = progress.add_task("embedding chunks", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total or None)
+
+        try:
+            report = ingestor.run(paths or None, rebuild=rebuild, progress=on_progress)
+        except AssistantError as exc:
+            console.print(f"[red]ingest failed:[/red] {exc}")
+            raise typer.Exit(1) from exc
+
+    table = Table(title="Ingest report", show_lines=False)
+    for column in ("file", "status", "doc id", "chunks", "seconds", "reason"):
+        table.add_column(column, overflow="fold")
+    colours = {Status.FAILED: "red", Status.INDEXED: "green", Status.REMOVED: "yellow"}
+    for o in report.outcomes:
+        colour = colours.get(o.status, "white")
+        table.add_row(
+            o.path,
+            f"[{colour}]{o.status.value}[/{colour}]",
+            o.doc_id or "",
+            str(o.chunks),
+            f"{o.seconds:.2f}",
+            o.reason or "",
+        )
+    console.print(table)
+    console.print(
+        f"indexed {report.count(Status.INDEXED)}, unchanged {report.count(Status.UNCHANGED)}, "
+        f"removed {report.count(Status.REMOVED)}, duplicates {report.count(Status.DUPLICATE)}, "
+        f"failed {report.count(Status.FAILED)}; {report.chunks_embedded} chunks embedded, "
+        f"{container.store.count()} in the store; {report.seconds:.1f} s"
+    )
+    raise typer.Exit(report.exit_code(strict=strict))
