@@ -62,7 +62,11 @@ class CitationOut(BaseModel):
     chunk_id: str
     title: str
     source: str
-    page: int | None
+    page: int | None = Field(description="1-based PDF page (the viewer opens this one).")
+    page_label: str | None = Field(
+        default=None,
+        description="The page number printed on that page ('12', '8–9' for a spread), when known.",
+    )
     section: str | None
     snippet: str
     score: float
@@ -83,6 +87,7 @@ class CitationOut(BaseModel):
             title=citation.title,
             source=citation.source,
             page=citation.page,
+            page_label=citation.page_label,
             section=citation.section,
             snippet=citation.snippet,
             score=citation.score,
@@ -110,6 +115,13 @@ class AskResponse(BaseModel):
     flagged: list[str] = Field(
         description="Generated sentences kept although no cited passage supports them."
     )
+    coverage: Literal["full", "partial", "none"] = Field(
+        description=(
+            "`full`: the documents answer; `partial`: the value asked for (a figure, a date, a "
+            "name) is not in the documents, and the answer says so first, then what they do say; "
+            "`none`: declined (`refused` is true only then)."
+        )
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
@@ -127,6 +139,7 @@ def answer_fields(answer: Answer) -> dict[str, Any]:
         "support": answer.support,
         "mode": answer.mode,
         "flagged": list(answer.flagged),
+        "coverage": answer.coverage,
     }
 
 
@@ -429,6 +442,9 @@ class ChatCompletion(BaseModel):
     usage: Usage
     system_fingerprint: str | None = None
     citations: list[CitationOut]
+    coverage: Literal["full", "partial", "none"] = Field(
+        description="As in `/v1/ask`: `full`, `partial` (the asked-for value is absent) or `none`."
+    )
 
 
 class ModelOut(BaseModel):

@@ -59,7 +59,9 @@ class Container:
     @cached_property
     def composer(self) -> Composer:
         """Extractive composition: the answer's sentences are the passages' own."""
-        return ExtractiveComposer(self.embedder, self.settings.answer, self.store.unit_vectors)
+        return ExtractiveComposer(
+            self.embedder, self.settings.answer, self.store.unit_vectors, self.lexical
+        )
 
     @cached_property
     def verifier(self) -> Verifier:

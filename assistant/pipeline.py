@@ -127,8 +127,10 @@ class Assistant:
         else:
             own, hits = self._search(question, history, filters, top_k)
         unknown = self.lexical.unknown_terms(question) if self._uses_lexical else []
-        gap = self.lexical.coverage_gap(question, [h.chunk for h in hits[:3]])
-        extractive = self._composer.compose(question, own, hits, unknown, gap)
+        # A follow-up ("how many people does it follow?") is judged with the turns before it.
+        context = _user_turns(history)[:1]
+        gap = self.lexical.coverage_gap(" ".join([question, *context]), [h.chunk for h in hits[:3]])
+        extractive = self._composer.compose(question, own, hits, unknown, gap, context)
         if not extractive.refused:
             extractive = self._verified(extractive, hits)
         if self._generator is None or extractive.refused:
@@ -145,7 +147,7 @@ class Assistant:
             return refusal(hits, answer.evidence_score)
         return replace(
             answer,
-            answer=checked.answer,
+            answer=f"{answer.note} {checked.answer}" if answer.note else checked.answer,
             citations=checked.citations,
             support=checked.support,
             flagged=checked.flagged,
@@ -208,7 +210,7 @@ class Assistant:
         top_k: int | None,
     ) -> tuple[np.ndarray, list[ScoredChunk]]:
         """Hits for `question`, and the vector answer sentences are scored against."""
-        context = [t.content for t in reversed(history) if t.role == "user"][:MAX_CONTEXT_TURNS]
+        context = _user_turns(history)[:MAX_CONTEXT_TURNS]
         own, mixed = query_vector(self._embedder, question.strip(), context)
         lexical_query = " ".join([question, *context])
         k = top_k or self._settings.retrieval.top_k
@@ -217,6 +219,11 @@ class Assistant:
         hits = self._ranker.rank(question, fused, k)
         # A follow-up ("when is the one in Charleroi?") is scored with the turns before it.
         return (mixed if context else own), hits
+
+
+def _user_turns(history: Sequence[Turn]) -> list[str]:
+    """The user's earlier messages, most recent first."""
+    return [t.content for t in reversed(history) if t.role == "user"]
 
 
 def _replay(answer: Answer) -> Iterator[StreamEvent]:

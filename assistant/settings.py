@@ -131,6 +131,23 @@ class AnswerSettings(BaseModel):
             "this many top-scoring ones that holds one is added; 0 turns this off."
         ),
     )
+    value_coverage: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "A sentence gives the value a question asks for (a figure, a date, a name) only if it "
+            "(with its passage's title and heading) holds this IDF-weighted share of the "
+            "question's terms; when no candidate does, the answer is `partial` and says first "
+            "that the documents do not give it. 0 turns this off."
+        ),
+    )
+    list_items: int = Field(
+        default=30,
+        ge=3,
+        le=100,
+        description="Most items of a list answer (a list question gets all of a list's items).",
+    )
     mmr_lambda: float = Field(
         default=0.7, ge=0.0, le=1.0, description="Relevance vs. novelty trade-off (MMR)."
     )

@@ -37,6 +37,10 @@ class Chunk:
     language: str | None = None
     page: int | None = None
     section: str | None = None
+    page_label: str | None = None
+    """The page number printed on `page` ("12", "8–9" for a spread), when known."""
+    navigation: bool = False
+    """A table of contents or an index: kept in the store, not meant to answer from."""
 
     @property
     def embedding_text(self) -> str:
@@ -57,6 +61,8 @@ class Chunk:
             "language": self.language,
             "page": self.page,
             "section": self.section,
+            "page_label": self.page_label,
+            "navigation": self.navigation,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -76,6 +82,8 @@ class Chunk:
             language=_opt_str(metadata.get("language")),
             page=_opt_int(metadata.get("page")),
             section=_opt_str(metadata.get("section")),
+            page_label=_opt_str(metadata.get("page_label")),
+            navigation=bool(metadata.get("navigation", False)),
         )
 
 
@@ -111,6 +119,8 @@ class Citation:
     score: float
     verified: bool = True
     """Whether the citation verifier found that this passage supports the sentences citing it."""
+    page_label: str | None = None
+    """The page number printed on `page` ("12", "8–9"), when known."""
 
     @classmethod
     def of(cls, hit: ScoredChunk, n: int, snippet: str, verified: bool = True) -> Citation:
@@ -127,6 +137,7 @@ class Citation:
             snippet=snippet,
             score=round(hit.score, 4),
             verified=verified,
+            page_label=chunk.page_label,
         )
 
 
@@ -146,6 +157,12 @@ class Answer:
     mode: Literal["extractive", "generative"] = "extractive"
     flagged: list[str] = field(default_factory=list)
     """Generated sentences kept although no cited passage supports them (generative mode only)."""
+    note: str = ""
+    """A sentence about the documents rather than from them (what they do not give), shown before
+    the quoted answer; it cites nothing."""
+    coverage: Literal["full", "partial", "none"] = "full"
+    """`full`: the documents answer; `partial`: the value asked for (a figure, a date, a name) is
+    absent, and the answer says so first, then what the documents do say; `none`: declined."""
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,12 @@ The rule is `evidence - weight × coverage_gap - penalty × unknown < threshold`
 (question-sentence similarity) lowered by the share of question terms the best passages lack and
 by the number of question terms (at most two) the documents never use. The weight, the penalty
 and the threshold are chosen here. Cases are split into dev and test deterministically by a hash
-of their id; the rule is chosen on dev only and reported on both, so a single question can never
-tune it.
+of their id (`evals.splits`); the rule is chosen on dev only and reported on both, so a single
+question can never tune it.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -21,11 +20,7 @@ import numpy as np
 
 from assistant.answer.composer import UNKNOWN_TERMS_COUNTED
 from evals.results import CaseResult
-
-
-def is_dev(case_id: str) -> bool:
-    """Half of the cases, chosen by a hash of the id (stable across runs and machines)."""
-    return hashlib.sha256(case_id.encode()).digest()[0] % 2 == 0
+from evals.splits import is_dev  # the split lives in `evals.splits`; imported from here too
 
 
 @dataclass(frozen=True)
@@ -40,10 +35,16 @@ class Operating:
 
 
 def operating_point(results: Sequence[CaseResult], threshold: float) -> Operating:
-    """Refusal accuracy, answer rate and their mean at `threshold`."""
-    pos = [r.evidence_score for r in results if not r.answerable]
+    """Refusal accuracy, answer rate and their mean at `threshold`. An unanswerable case is
+    declined below the threshold, or by a `partial` answer (which says first that the documents
+    do not give what was asked) at any threshold."""
+    pos = [r for r in results if not r.answerable]
     neg = [r.evidence_score for r in results if r.answerable]
-    refusal = sum(s < threshold for s in pos) / len(pos) if pos else 0.0
+    refusal = (
+        sum(r.evidence_score < threshold or r.coverage == "partial" for r in pos) / len(pos)
+        if pos
+        else 0.0
+    )
     answered = sum(s >= threshold for s in neg) / len(neg) if neg else 0.0
     return Operating(round(threshold, 4), refusal, answered, (refusal + answered) / 2, len(results))
 
@@ -105,12 +106,13 @@ def rescored(results: Sequence[CaseResult], current: Rule, rule: Rule) -> list[C
 
 
 def _operating_points(
-    scores: np.ndarray, answerable: np.ndarray, thresholds: np.ndarray
+    scores: np.ndarray, answerable: np.ndarray, thresholds: np.ndarray, partial: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Refusal accuracy and answer rate at each threshold (vectorised `operating_point`)."""
     below = scores[None, :] < thresholds[:, None]
+    declined = below | partial[None, :]
     pos, neg = ~answerable, answerable
-    refusal = below[:, pos].mean(axis=1) if pos.any() else np.zeros(len(thresholds))
+    refusal = declined[:, pos].mean(axis=1) if pos.any() else np.zeros(len(thresholds))
     answered = (~below[:, neg]).mean(axis=1) if neg.any() else np.zeros(len(thresholds))
     return refusal, answered
 
@@ -129,6 +131,7 @@ def choose_rule(
     threshold.
     """
     flags = [np.array([r.answerable for r in group], dtype=bool) for group in groups]
+    partial = [np.array([r.coverage == "partial" for r in group], dtype=bool) for group in groups]
     gaps = [np.array([r.coverage_gap for r in group]) for group in groups]
     unknown = [np.array([unknown_count(r) for r in group], dtype=float) for group in groups]
     base = [np.array([r.evidence_score for r in group]) for group in groups]
@@ -144,8 +147,8 @@ def choose_rule(
             thresholds = np.concatenate([[values[0] - 1e-4], (values[:-1] + values[1:]) / 2])
             balanced = np.zeros(len(thresholds))
             answer_rate = np.zeros(len(thresholds))
-            for score, flag in zip(scores, flags, strict=True):
-                refusal, answered = _operating_points(score, flag, thresholds)
+            for score, flag, part in zip(scores, flags, partial, strict=True):
+                refusal, answered = _operating_points(score, flag, thresholds, part)
                 balanced += (refusal + answered) / 2 / len(groups)
                 answer_rate += answered / len(groups)
             table.append((rule, thresholds, balanced, answer_rate))

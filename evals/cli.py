@@ -15,9 +15,10 @@ import typer
 from rich.table import Table
 
 from assistant.cli import console, offline_container, progress_bar
+from evals.splits import Selection
 
 eval_app = typer.Typer(
-    help="Score answer quality: `eval --dataset gold|clapnq|PATH`, `eval calibrate`.",
+    help="Score answer quality: `eval --dataset gold|clapnq|real-policy|PATH`, `eval calibrate`.",
     invoke_without_command=True,
 )
 
@@ -37,16 +38,19 @@ def _judge(name: str) -> tuple[Any, str | None]:
     return judge, judge.name if judge is not None else None
 
 
-def _run_eval(dataset: str, limit: int | None, judge_name: str = "none") -> tuple[Any, Any, Any]:
-    from evals.errors import DatasetUnavailable
-    from evals.runner import run
+def _load(dataset: str, limit: int | None, half: str = "all") -> tuple[Any, Any]:
+    """The container and cases of `dataset` (DatasetUnavailable when its files are absent)."""
     from evals.suite import load
 
-    try:
-        container, cases = load(dataset, offline_container(), limit)
-    except DatasetUnavailable as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    return load(dataset, offline_container(), limit, half)
+
+
+def _evaluate(
+    dataset: str, container: Any, cases: Any, judge_name: str = "none"
+) -> tuple[Any, Any, Any]:
+    """Run `cases` with a progress bar; exit 2 on an empty store."""
+    from evals.runner import run
+
     if container.store.count() == 0:
         console.print("[red]the store is empty:[/red] run `cluster-assistant ingest` first")
         raise typer.Exit(2)
@@ -63,11 +67,25 @@ def _run_eval(dataset: str, limit: int | None, judge_name: str = "none") -> tupl
     return container, results, summary
 
 
+def _run_eval(
+    dataset: str, limit: int | None, judge_name: str = "none", half: str = "all"
+) -> tuple[Any, Any, Any]:
+    from evals.errors import DatasetUnavailable
+
+    try:
+        container, cases = _load(dataset, limit, half)
+    except DatasetUnavailable as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    return _evaluate(dataset, container, cases, judge_name)
+
+
 @eval_app.callback()
 def eval_(
     ctx: typer.Context,
     dataset: Annotated[
-        str, typer.Option(help="`gold`, `clapnq`, a JSONL file, or a BEIR-style folder.")
+        str,
+        typer.Option(help="`gold`, `clapnq`, `real-policy`, a JSONL file, or a BEIR-style folder."),
     ] = "gold",
     out: Annotated[Optional[Path], typer.Option(help="Output folder.")] = None,  # noqa: UP045
     limit: Annotated[Optional[int], typer.Option(help="Only the first N cases.")] = None,  # noqa: UP045
@@ -81,6 +99,12 @@ def eval_(
             help="Entailment judge for citation metrics: auto, none, qwen2.5-0.5b, qwen2.5-1.5b."
         ),
     ] = "auto",
+    half: Annotated[
+        Selection,
+        typer.Option(
+            help="Only the dev or the test half of the cases (a fixed hash of their ids)."
+        ),
+    ] = "all",
 ) -> None:
     """Run a dataset and write results.jsonl, summary.json, report.md and report.html."""
     if ctx.invoked_subcommand is not None:
@@ -89,7 +113,8 @@ def eval_(
     from evals.report import write_outputs
 
     target = out or Path("evals/out") / Path(dataset).stem
-    container, results, summary = _run_eval(dataset, limit, judge)
+    container, results, summary = _run_eval(dataset, limit, judge, half)
+    summary["half"] = half
     write_outputs(
         target,
         results,
@@ -121,11 +146,18 @@ def validate_judge(
     )
 
 
+CALIBRATION_DATASETS = ("gold", "clapnq", "real-policy")
+"""What `eval calibrate` runs by default."""
+
+
 @eval_app.command()
 def calibrate(
     dataset: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option(help="Datasets to calibrate on (repeatable; default: gold and clapnq)."),
+        typer.Option(
+            help="Datasets to calibrate on (repeatable; default: gold, clapnq and real-policy; "
+            "those whose files are absent are skipped)."
+        ),
     ] = None,
     limit: Annotated[Optional[int], typer.Option(help="Cases per dataset.")] = None,  # noqa: UP045
     write: Annotated[
@@ -135,9 +167,19 @@ def calibrate(
 ) -> None:
     """Choose the refusal threshold that maximises balanced accuracy on a dev split."""
     from evals.calibrate import Rule, calibrate, write_env
+    from evals.errors import DatasetUnavailable
 
-    names = dataset or ["gold", "clapnq"]
-    results = {name: _run_eval(name, limit)[1] for name in names}
+    results = {}
+    for name in dataset or list(CALIBRATION_DATASETS):
+        try:
+            container, cases = _load(name, limit)
+        except DatasetUnavailable as exc:
+            console.print(f"[yellow]skipped {name}:[/yellow] {exc}")
+            continue
+        results[name] = _evaluate(name, container, cases)[1]
+    if not results:
+        console.print("[red]no dataset to calibrate on[/red]")
+        raise typer.Exit(2)
     answer = offline_container().settings.answer
     chosen = calibrate(results, Rule(answer.coverage_gap_weight, answer.unknown_term_penalty))
     rule, threshold = chosen.rule, chosen.threshold

@@ -11,6 +11,7 @@ from typing import Any
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 GOLD_PATH = DATASETS_DIR / "cluster_gold.jsonl"
+REAL_POLICY_PATH = DATASETS_DIR / "real_policy.jsonl"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,10 @@ class EvalCase:
     reference_answer: str = ""
     required_facts: list[list[str]] = field(default_factory=list)
     gold_sentences: list[str] = field(default_factory=list)
+    gold_pages: list[int | str] = field(default_factory=list)
+    """Printed page labels of the evidence (12, "Annex, p. 2", "cover"), for reading."""
+    gold_pdf_pages: list[int] = field(default_factory=list)
+    """1-based PDF page indexes of the evidence in the gold documents (`Citation.page`)."""
 
     @classmethod
     def from_json(cls, row: dict[str, Any], line: int) -> EvalCase:
@@ -46,6 +51,8 @@ class EvalCase:
             reference_answer=str(row.get("reference_answer", "")),
             required_facts=facts,
             gold_sentences=list(row.get("gold_sentences", [])),
+            gold_pages=[p if isinstance(p, int) else str(p) for p in row.get("gold_pages", [])],
+            gold_pdf_pages=[int(p) for p in row.get("gold_pdf_pages", [])],
         )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 _TOKEN = re.compile(r"\w+(?:[.,]\d+)*%?", re.UNICODE)
 _CITATION = re.compile(r"\s*\[\d+\]")
@@ -125,3 +126,19 @@ def sentence_recall(answer: str, gold_sentences: Sequence[str], coverage: float 
         if words and len(words & answer_tokens) / len(words) >= coverage:
             found += 1
     return found / len(gold_sentences)
+
+
+def citation_on_gold_page(
+    citations: Sequence[Mapping[str, Any]], gold_doc_ids: Sequence[str], gold_pages: Sequence[int]
+) -> float:
+    """Share of citations on a gold document at one of the gold PDF pages (1-based, as
+    `Citation.page`); 0 for no citations.
+
+    The gold pages are not tied to one gold document (a case over two documents lists the pages
+    of both), so a citation counts when its document is gold and its page is any gold page.
+    """
+    if not citations:
+        return 0.0
+    docs, pages = set(gold_doc_ids), set(gold_pages)
+    hits = sum(1 for c in citations if c.get("doc_id") in docs and c.get("page") in pages)
+    return hits / len(citations)

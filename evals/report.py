@@ -1,5 +1,5 @@
 """Evaluation outputs: results.jsonl, summary.json, a Markdown report and a self-contained HTML
-report (metric table, three plots, the failed cases)."""
+report (metric table, the dev and test halves, three plots, the failed cases)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from evals.results import KS, CaseResult
+
+TABLES = frozenset({"by_kind", "halves"})
+"""Summary entries shown as tables of their own rather than in the metric table."""
+
+
+def halves_table(summary: dict[str, Any]) -> list[list[str]]:
+    """The halves as rows of text: a header (metric, then each half), then one row per metric."""
+    halves: dict[str, dict[str, Any]] = summary.get("halves") or {}
+    if not halves:
+        return []
+    names = list(halves)
+    metrics = list(dict.fromkeys(key for half in halves.values() for key in half))
+    rows = [["metric", *names]]
+    for metric in metrics:
+        rows.append([metric, *(str(halves[n].get(metric, "–")) for n in names)])
+    return rows
 
 
 def _png(fig: Any) -> str:
@@ -67,8 +83,16 @@ def render_html(
     rows = "".join(
         f"<tr><td>{esc(k)}</td><td>{esc(str(v))}</td></tr>"
         for k, v in summary.items()
-        if k != "by_kind"
+        if k not in TABLES
     )
+    split = halves_table(summary)
+    halves = ""
+    if split:
+        head = "".join(f"<th>{esc(c)}</th>" for c in split[0])
+        body = "".join(
+            "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in split[1:]
+        )
+        halves = f"<h2>Dev and test halves</h2><table><tr>{head}</tr>{body}</table>"
     kinds = "".join(
         f"<tr><td>{esc(k)}</td><td>{v['cases']}</td><td>{v['accuracy']}</td></tr>"
         for k, v in summary.get("by_kind", {}).items()
@@ -97,6 +121,7 @@ padding:.5em}}.meta{{color:#666;font-size:13px}}
 </style></head><body>
 <h1>{esc(title)}</h1>
 <h2>Metrics</h2><table>{rows}</table>
+{halves}
 <h2>By kind</h2><table><tr><th>kind</th><th>cases</th><th>accuracy</th></tr>{kinds}</table>
 <h2>Plots</h2>{figures}
 <h2>Cases answered wrongly ({len(worst)})</h2>{cases}
@@ -125,11 +150,18 @@ def write_outputs(
 
 
 def render_markdown(results: Sequence[CaseResult], summary: dict[str, Any]) -> str:
-    """A readable report: the metric table, per-kind accuracy, and the failed cases."""
+    """A readable report: the metric table, the dev and test halves, per-kind accuracy, and the
+    failed cases."""
     lines = ["# Evaluation report", "", "| metric | value |", "|---|---|"]
     for key, value in summary.items():
-        if key != "by_kind":
+        if key not in TABLES:
             lines.append(f"| {key} | {value} |")
+    split = halves_table(summary)
+    if split:
+        lines += ["", "## Dev and test halves", ""]
+        lines.append("| " + " | ".join(split[0]) + " |")
+        lines.append("|" + "---|" * len(split[0]))
+        lines += ["| " + " | ".join(row) + " |" for row in split[1:]]
     lines += ["", "## By kind", "", "| kind | cases | accuracy |", "|---|---|---|"]
     for kind, row in summary["by_kind"].items():
         lines.append(f"| {kind} | {row['cases']} | {row['accuracy']} |")

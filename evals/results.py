@@ -31,10 +31,17 @@ class CaseResult:
     judge_calls: int = 0
     unknown_terms: list[str] = field(default_factory=list)
     coverage_gap: float = 0.0
+    coverage: str = "full"
+    """The answer's coverage: `full`, `partial` (says the asked-for value is absent) or `none`."""
+
+    @property
+    def declined(self) -> bool:
+        """Refused, or said first that the documents do not give what was asked (`partial`)."""
+        return self.refused or self.coverage == "partial"
 
     @property
     def correct(self) -> bool:
         """Declined an unanswerable case, or answered an answerable one with all its facts."""
         if not self.answerable:
-            return self.refused
+            return self.declined
         return not self.refused and self.metrics.get("fact_hit", 1.0) == 1.0

@@ -14,6 +14,7 @@ from assistant.pipeline import Turn
 from evals.citations import Judge, score_citations
 from evals.datasets import EvalCase
 from evals.metrics import (
+    citation_on_gold_page,
     dedupe,
     fact_hit_rate,
     ndcg_at_k,
@@ -24,6 +25,23 @@ from evals.metrics import (
     token_f1,
 )
 from evals.results import KS, CaseResult
+from evals.splits import HALVES, half_of
+
+HALF_KEYS = (
+    "cases",
+    "fact_hit",
+    "refusal_accuracy",
+    "false_refusal_rate",
+    "accuracy",
+    "recall@5",
+    "citation_on_gold_doc",
+    "citation_on_gold_page",
+    "latency_ms_p50",
+    "latency_ms_p95",
+)
+"""The figures `summarise` gives for each half (dev, test), where the dataset has them."""
+ANSWERABLE_ONLY = frozenset({"citation_on_gold_doc", "citation_on_gold_page"})
+"""Citation metrics averaged over answerable cases (the judge's are over every answer given)."""
 
 
 def evaluate_case(container: Container, case: EvalCase, judge: Judge | None = None) -> CaseResult:
@@ -47,6 +65,7 @@ def evaluate_case(container: Container, case: EvalCase, judge: Judge | None = No
         latency_ms=round(latency, 2),
         unknown_terms=answer.unknown_terms,
         coverage_gap=answer.coverage_gap,
+        coverage=answer.coverage,
     )
     m = result.metrics
     if case.answerable:
@@ -67,6 +86,10 @@ def evaluate_case(container: Container, case: EvalCase, judge: Judge | None = No
         m["citation_on_gold_doc"] = (
             len(cited & set(case.gold_doc_ids)) / len(cited) if cited else 0.0
         )
+        if case.gold_pdf_pages and not answer.refused:
+            m["citation_on_gold_page"] = citation_on_gold_page(
+                result.citations, case.gold_doc_ids, case.gold_pdf_pages
+            )
     if judge is not None and not answer.refused:
         chunks = container.store.get([c.chunk_id for c in answer.citations])
         passages = {c.n: chunks[c.chunk_id].text for c in answer.citations if c.chunk_id in chunks}
@@ -77,21 +100,42 @@ def evaluate_case(container: Container, case: EvalCase, judge: Judge | None = No
 
 
 def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
-    """Means of every metric, refusal rates, latency percentiles, and a per-kind breakdown."""
+    """Means of every metric, refusal rates, latency percentiles, a per-kind breakdown, and the
+    main figures of the dev and test halves (`halves`, split by `evals.splits`)."""
+    summary = _figures(results)
+    summary["halves"] = {half: _half(results, half) for half in HALVES}
+    return summary
+
+
+def _half(results: Sequence[CaseResult], half: str) -> dict[str, Any]:
+    """`HALF_KEYS` over the cases of one half (just `cases: 0` when it has none)."""
+    chosen = [r for r in results if half_of(r.id) == half]
+    if not chosen:
+        return {"cases": 0}
+    figures = _figures(chosen)
+    return {key: figures[key] for key in HALF_KEYS if key in figures}
+
+
+def _figures(results: Sequence[CaseResult]) -> dict[str, Any]:
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
     summary: dict[str, Any] = {"cases": len(results), "answerable": len(answerable)}
     names = sorted({name for r in results for name in r.metrics})
     for name in names:
         pool = (
-            results
-            if name.startswith("citation_") and name != "citation_on_gold_doc"
-            else answerable
+            results if name.startswith("citation_") and name not in ANSWERABLE_ONLY else answerable
         )
         values = [r.metrics[name] for r in pool if name in r.metrics]
         summary[name] = round(fmean(values), 4)
+    # An unanswerable case is declined by a refusal or by a `partial` answer that says first
+    # that the documents do not give what was asked.
     summary["refusal_accuracy"] = (
-        round(fmean(1.0 if r.refused else 0.0 for r in unanswerable), 4) if unanswerable else None
+        round(fmean(1.0 if r.declined else 0.0 for r in unanswerable), 4) if unanswerable else None
+    )
+    summary["partial_rate"] = (
+        round(fmean(1.0 if r.coverage == "partial" else 0.0 for r in answerable), 4)
+        if answerable
+        else None
     )
     summary["false_refusal_rate"] = (
         round(fmean(1.0 if r.refused else 0.0 for r in answerable), 4) if answerable else None

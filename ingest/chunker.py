@@ -27,8 +27,11 @@ _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 _SENTENCE_END = re.compile(r"[.!?:;…]['\")\]]?$")
 
 # Bump when the chunking rules change: every file is then re-chunked on the next ingest.
-# 2: unit vectors stored; 3: sentences kept whole across PDF pages; 4: PDF bullets are list items.
-CHUNKER_VERSION = "4"
+# 2: unit vectors stored; 3: sentences kept whole across PDF pages; 4: PDF bullets are list items;
+# 5: PDF layout hygiene (running headers, footers and page numbers removed; printed page labels;
+# tables of contents and indexes marked `navigation`; headings without an outline; titles that
+# are file names replaced).
+CHUNKER_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,8 @@ class StructuredChunker:
                     language=doc.language,
                     page=section.page,
                     section=section.heading,
+                    page_label=section.page_label,
+                    navigation=section.navigation,
                 )
             )
         return chunks

@@ -9,11 +9,18 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Section:
-    """A run of text under one heading path, on one page (PDFs) or none (Markdown, text)."""
+    """A run of text under one heading path, on one page (PDFs) or none (Markdown, text).
+
+    `page` is the 1-based PDF page index (what a viewer opens); `page_label` the page number
+    printed on it ("12", "8–9" for a spread of two printed pages), when known. `navigation` marks
+    a table of contents or an index: indexed, but not meant to answer from.
+    """
 
     text: str
     heading: str | None = None
     page: int | None = None
+    navigation: bool = False
+    page_label: str | None = None
 
 
 @dataclass

@@ -3,7 +3,8 @@
 `POST /v1/chat/completions` takes the usual request: `system`/`developer` messages are accepted
 and not used, `user` and `assistant` messages are the conversation, and sampling parameters are
 accepted and ignored. The answer keeps its `[n]` markers in the text, and the passages they point
-to are in an extra top-level `citations` field (in streaming, on the final chunk). `filters` is an
+to are in an extra top-level `citations` field, and `coverage` (`full`, `partial`, `none`) beside
+it (in streaming, both on the final chunk). `filters` is an
 extension with the same meaning as in `/v1/ask`. `GET /v1/models` lists the one model.
 
 When citation verification changes a generated answer after it was streamed (generative mode), the
@@ -109,6 +110,7 @@ async def chat_completions(
                 total_tokens=prompt_tokens + completion_tokens,
             ),
             citations=[CitationOut.of(c) for c in answer.citations],
+            coverage=answer.coverage,
         )
 
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
@@ -138,7 +140,7 @@ async def chat_completions(
             citations = [CitationOut.of(c).model_dump(mode="json") for c in event.answer.citations]
             final, sent = event.answer.answer, "".join(streamed)
             frames = []
-            extra: dict[str, Any] = {"citations": citations}
+            extra: dict[str, Any] = {"citations": citations, "coverage": event.answer.coverage}
             if final != sent:
                 if final.startswith(sent):
                     frames.append(chunk({"content": final[len(sent) :]}))

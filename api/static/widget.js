@@ -165,6 +165,10 @@
   .msg.bot.refused .bubble {
     background: #fffbeb; border-color: #fde68a; border-left: 4px solid #f59e0b; color: #78350f;
   }
+  .partial-label {
+    margin: 0 0 6px; font-size: 12px; font-weight: 700; letter-spacing: .04em;
+    text-transform: uppercase; color: var(--warn);
+  }
   .refusal-label {
     display: flex; align-items: center; gap: 6px; margin: 0 0 6px;
     font-size: 12px; font-weight: 700; letter-spacing: .04em; text-transform: uppercase;
@@ -961,6 +965,14 @@
         );
       }
       this.renderText(view.text, item.content, item.citations);
+      var partial = view.bubble.querySelector(".partial-label");
+      if (partial) partial.remove();
+      if (item.coverage === "partial") {
+        view.bubble.insertBefore(
+          el("p", "partial-label", "Partial answer: the documents do not give what was asked"),
+          view.text
+        );
+      }
       var note = view.bubble.querySelector(".note");
       if (note) note.remove();
       if (item.flagged && item.flagged.length) {
@@ -1148,6 +1160,7 @@
             citations: Array.isArray(final.citations) ? final.citations : [],
             refused: !!final.refused,
             flagged: Array.isArray(final.flagged) ? final.flagged : [],
+            coverage: final.coverage || null,
             mode: final.mode || null,
             request_id: final.request_id || null,
             question: question,

@@ -40,9 +40,12 @@ _ASKS = {
         r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|dates|days)\b|\bhow long ago\b",
         re.IGNORECASE,
     ),
+    # "How many …", "what is the population of …", "what share of …": a quantity noun asked for.
     "number": re.compile(
-        r"\bhow (?:many|much|old|long|often|large|big)\b|\b(?:what|which) (?:is |was )?the "
-        r"(?:number|share|percentage|amount|size|cost|price|budget)\b|\b(?:more|fewer|less)\b.+\bor\b",
+        r"\bhow (?:many|much|old|long|often|large|big)\b|\b(?:what|which) (?:is |was |are |were )?"
+        r"(?:the |its |their )?(?:[\w-]+ ){0,2}?(?:number|share|percentage|proportion|amount|size|"
+        r"cost|price|budget|population|rate|total|level|value|intensity)s?\b"
+        r"|\b(?:more|fewer|less)\b.+\bor\b",
         re.IGNORECASE,
     ),
     "email": re.compile(r"\be-?mail\b", re.IGNORECASE),

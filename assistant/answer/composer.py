@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -30,13 +31,28 @@ from assistant.types import Answer, Citation, ScoredChunk
 
 REFUSAL = "The documents I have do not answer this question."
 SENTENCE_WEIGHT = 0.65
-# A question that asks for several things: "what are …", "list …", or a plural the corpus lists.
+# A question that asks for several things: "what are …", "list …", "which of the …", or
+# "which/what" followed within three words by a plural ("Which clusters …", "What key priorities
+# …"); a word in -s that an article follows is a verb ("Which body manages the …"), not a plural.
 _LIST_QUESTION = re.compile(
-    r"^\s*(what|which|who) (are|were)\b|^\s*(list|enumerate|name all|name the)\b|\b(services|"
-    r"members|criteria|objectives|sectors|bodies|events|drivers|stages|types|formats|industries|"
-    r"clusters in)\b",
+    r"^\s*(?:what|which|who|where|when) (?:are|were)\b|^\s*(?:list|enumerate|name all|name the)\b"
+    r"|^\s*(?:what|which)\s+(?:ones\s+)?(?:of|among)\b"
+    r"|^\s*(?:[a-z]+\s+)?(?:what|which)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?!(?:does|has|was|is|this|its|us|as)\b)[a-z][\w-]*[a-z](?<![sui])s\b"
+    r"(?!\s+(?:the|a|an|its|their|this|that|these|those|his|her|our)\b)",
     re.IGNORECASE,
 )
+# "Which of the …", "which among …": the question restricts a list to the items that match.
+_RESTRICTED = re.compile(r"^\s*(?:what|which)\s+(?:ones\s+)?(?:of|among)\b", re.IGNORECASE)
+_NAME = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w-]+")
+_PLURAL = re.compile(r"\b[a-z][\w-]*[a-z](?<![sui])s\b")
+_ABSENT = {
+    "number": "the figure",
+    "date": "the date",
+    "name": "the name",
+    "email": "the email address",
+    "url": "the web address",
+}
 _LABEL = re.compile(r"^\W*(?:don[’']?t|do not|do(?: instead)?)\s*:", re.IGNORECASE)
 # "Should a region …?", "Is it good policy to …?": a question a Do/Don't pair answers.
 _ADVICE_QUESTION = re.compile(
@@ -45,6 +61,21 @@ _ADVICE_QUESTION = re.compile(
 )
 UNKNOWN_TERMS_COUNTED = 2  # at most this many unknown question terms lower the evidence
 LIST_MARGIN = 0.12  # a list passage may score this much below the best passage
+RESTRICTION_SHARE = 0.5  # a question term held by at most this share of a list's items narrows it
+
+
+class TermIndex(Protocol):
+    """What the composer needs from the lexical index: weighted question terms, a text's terms."""
+
+    def question_terms(self, question: str) -> dict[str, float]: ...
+
+    def terms_of(self, text: str) -> set[str]: ...
+
+    def terms_of_each(self, texts: Sequence[str]) -> list[set[str]]: ...
+
+    def matches(self, term: str, present: set[str]) -> bool: ...
+
+    def covered(self, weights: dict[str, float], present: set[str]) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +100,21 @@ class _Unit:
         if DONT.match(self.text):
             return "dont"
         return "do" if DO.match(self.text) else None
+
+
+def _best_run(items: list[int], units: list[_Unit], scores: np.ndarray) -> list[int]:
+    """Of a passage's list items, the run of consecutive ones (one list) whose best item scores
+    highest: a passage may hold two lists, and the question asks about one."""
+    if not items:
+        return []
+    runs: list[list[int]] = []
+    for i in items:
+        if runs and units[i].index == units[runs[-1][-1]].index + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    lists = [run for run in runs if len(run) >= 3] or [items]
+    return max(lists, key=lambda run: max(float(scores[i]) for i in run))
 
 
 def _pairs(units: list[_Unit]) -> dict[int, int]:
@@ -106,10 +152,12 @@ class ExtractiveComposer:
         embedder: Embedder,
         settings: AnswerSettings,
         unit_vectors: UnitVectorLookup | None = None,
+        terms: TermIndex | None = None,
     ) -> None:
         self._embedder = embedder
         self._settings = settings
         self._lookup = unit_vectors
+        self._terms = terms
 
     def warm_up(self) -> None:
         """Load the embedding model now."""
@@ -126,8 +174,12 @@ class ExtractiveComposer:
         hits: list[ScoredChunk],
         unknown_terms: Sequence[str] = (),
         coverage_gap: float = 0.0,
+        context: Sequence[str] = (),
     ) -> Answer:
-        """An answer whose sentences all come from `hits`, each followed by its citation."""
+        """An answer whose sentences all come from `hits`, each followed by its citation.
+
+        `context` holds the earlier user turns of a conversation (a follow-up's terms are judged
+        with them)."""
         units = self._units(hits)
         if not units:
             return refusal(hits, 0.0)
@@ -149,14 +201,46 @@ class ExtractiveComposer:
         else:
             chosen = self._select(units, unit_vectors, scores, question)
             answer = self._render(units, chosen, evidence)
+            absent = self._absent_values(units, scores, question, context)
+            if absent:
+                what = " or ".join(_ABSENT[kind] for kind in absent)
+                note = f"The documents do not give {what} asked for. What they do say:"
+                answer = replace(answer, note=note, coverage="partial")
         return replace(
             answer, unknown_terms=list(unknown_terms), coverage_gap=round(coverage_gap, 4)
         )
+
+    def _absent_values(
+        self, units: list[_Unit], scores: np.ndarray, question: str, context: Sequence[str]
+    ) -> list[str]:
+        """The kinds of value the question asks for (a figure, a date, a name) that no candidate
+        sentence gives *about the question*: a sentence counts only when it, with its passage's
+        title and heading, holds `value_coverage` of the question's weighted terms."""
+        kinds = [k for k in asked_types(question) if k in _ABSENT]
+        if not kinds or self._terms is None or self._settings.value_coverage <= 0:
+            return []
+        weights = self._terms.question_terms(" ".join([question, *context]))
+        pool = list(np.argsort(-scores, kind="stable"))[: max(self._settings.value_candidates, 1)]
+        absent = []
+        for kind in kinds:
+            bearing = [i for i in pool if carries(kind, units[i].text, question)]
+            if not any(self._about(units[i], weights) for i in bearing):
+                absent.append(kind)
+        return absent
+
+    def _about(self, unit: _Unit, weights: dict[str, float]) -> bool:
+        """Whether `unit` (with its passage's title and heading) holds enough question terms."""
+        assert self._terms is not None
+        chunk = unit.hit.chunk
+        present = self._terms.terms_of(f"{chunk.title} {chunk.section or ''} {unit.text}")
+        return self._terms.covered(weights, present) >= self._settings.value_coverage
 
     def _units(self, hits: list[ScoredChunk]) -> list[_Unit]:
         seen: set[str] = set()
         units: list[_Unit] = []
         for hit in hits:
+            if hit.chunk.navigation:  # a table of contents lists headings; it answers nothing
+                continue
             for unit in chunk_units(hit.chunk.text):
                 key = unit.text.lower()
                 if key not in seen:  # overlap repeats sentences across chunks
@@ -195,8 +279,9 @@ class ExtractiveComposer:
                 items = items_by_chunk.get(hit.chunk.id, [])
                 if hit.score < top - LIST_MARGIN:
                     break
-                if len(items) >= 3:
-                    return items[:12]
+                run = _best_run(items, units, scores)
+                if len(run) >= 3:
+                    return self._restricted(units, run, question) or run
         candidates = [i for i in order if scores[i] >= floor]
         chosen: list[int] = []
         lam = self._settings.mmr_lambda
@@ -211,6 +296,45 @@ class ExtractiveComposer:
             candidates.remove(pick)
         chosen, added = self._with_asked_values(units, chosen, order, question, kinds)
         return self._with_both_sides(units, chosen, order, question, kinds, sides, added)
+
+    def _restricted(self, units: list[_Unit], run: list[int], question: str) -> list[int]:
+        """The items that match what a list question restricts the list by ("which of the
+        Finnish clusters work on water?"): question terms that the document's title and the
+        list's lead-in lack, held by at most half of the items; the items holding the most of
+        their weight. Items of the same document's other lists among
+        the candidates count too (a long list is cut into several passages). [] when the
+        question restricts nothing."""
+        if self._terms is None:
+            return []
+        chunk = units[run[0]].hit.chunk
+        lead = " ".join(u.text for u in units if u.hit.chunk.id == chunk.id and not u.is_item)
+        shared = self._terms.terms_of(f"{chunk.title} {lead}")
+        # The question's plurals name what is listed ("events and trainings"), not a restriction.
+        shared |= self._terms.terms_of(" ".join(_PLURAL.findall(question)))
+        weights = {
+            t: w
+            for t, w in self._terms.question_terms(question).items()
+            if not self._terms.matches(t, shared)
+        }
+        if not weights:
+            return []
+        pool = [i for i, u in enumerate(units) if u.is_item and u.hit.chunk.doc_id == chunk.doc_id]
+        present = self._terms.terms_of_each([units[i].text for i in pool])
+        has = {t: [self._terms.matches(t, terms) for terms in present] for t in weights}
+        # A term most items share defines the list ("represented by …"); one that a few items
+        # hold restricts it ("Swedish", "water").
+        narrowing = [t for t, hits in has.items() if 0 < sum(hits) <= RESTRICTION_SHARE * len(pool)]
+        if not _RESTRICTED.search(question):
+            # Without "which of the …", only a name restricts ("… Swedish clusters"): a plain
+            # word may be part of what is asked ("what does the ECCP offer?").
+            names = self._terms.terms_of(" ".join(_NAME.findall(question)))
+            narrowing = [t for t in narrowing if t in names]
+        if not narrowing:
+            return []
+        # The items holding the most of the narrowing terms' weight (rare terms weigh most).
+        held = [sum(weights[t] for t in narrowing if has[t][k]) for k in range(len(pool))]
+        matching = [i for k, i in enumerate(pool) if held[k] >= max(held) - 1e-9]
+        return sorted(matching, key=lambda i: (units[i].hit.rank, units[i].index))
 
     def _with_asked_values(
         self,
@@ -285,6 +409,7 @@ class ExtractiveComposer:
 
     def _render(self, units: list[_Unit], chosen: list[int], evidence: float) -> Answer:
         ordered = sorted(chosen, key=lambda i: (units[i].hit.rank, units[i].index))
+        ordered = ordered[: self._settings.list_items]
         numbers: dict[str, int] = {}
         citations: list[Citation] = []
         parts: list[str] = []
@@ -316,4 +441,6 @@ def refusal(hits: Sequence[ScoredChunk], evidence: float) -> Answer:
     text = REFUSAL
     if sections:
         text += " The closest sections are " + "; ".join(sections) + "."
-    return Answer(answer=text, citations=[], refused=True, evidence_score=round(evidence, 4))
+    return Answer(
+        answer=text, citations=[], refused=True, evidence_score=round(evidence, 4), coverage="none"
+    )

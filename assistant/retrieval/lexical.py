@@ -2,14 +2,21 @@
 
 The index is built in memory from the store's chunks on first use, in well under a second for
 thousands of chunks, and rebuilt whenever the store has changed (`ChunkStore.signature`, cheap to
-read on every query). It also gives
-the corpus vocabulary, which refusal uses to spot question terms the documents never mention.
+read on every query). It also gives the corpus vocabulary, which refusal uses to spot question
+terms the documents never mention, and the weight of each term, which the composer uses to check
+that a sentence is about what the question asks.
+
+Inflections the stemmer leaves apart ("Swedish"/"Sweden", "Finnish"/"Finland", "Estonian"/
+"Estonia") meet at a shared *root*: the stem less one derivational ending (`root`). A question term
+counts as present where a term with the same root (or one letter longer or shorter) is, and a
+query term the corpus lacks is searched by the corpus terms that share its root.
 """
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +49,41 @@ def _question_stopwords() -> list[str]:
     return sorted(set(bm25s.stopwords.STOPWORDS_EN) | ENGLISH_STOP_WORDS | _ASKING_WORDS)
 
 
+# Endings of demonyms, languages and place names ("-ish", "-ian", "-ese", "-land", "-ia", "-en").
+_ENDINGS = re.compile(r"(?:ish|ian|ean|ese|ic|an|i|land|ia|en|y|a|e)$")
+MIN_ROOT = 3
+
+
+def root(term: str) -> str:
+    """A stem less its derivational ending: "swedish" and "sweden" → "swed"."""
+    stripped = _ENDINGS.sub("", term)
+    return stripped if len(stripped) >= MIN_ROOT else term
+
+
+class _Roots:
+    """Roots of a set of terms, answering "is a term with this root (± one letter) here?"."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self.by_root: dict[str, set[str]] = {}
+        for term in terms:
+            self.by_root.setdefault(root(term), set()).add(term)
+        self.shortened = {r[:-1] for r in self.by_root if len(r) > MIN_ROOT}
+
+    def equivalents(self, term: str) -> set[str]:
+        """Terms sharing `term`'s root, or one letter off it ("finn" / "fin")."""
+        r = root(term)
+        found = set(self.by_root.get(r, ()))
+        if len(r) > MIN_ROOT:
+            found |= self.by_root.get(r[:-1], set())
+        if r in self.shortened:
+            found |= {t for k, ts in self.by_root.items() if k[:-1] == r for t in ts}
+        return found
+
+    def has(self, term: str) -> bool:
+        r = root(term)
+        return r in self.by_root or r[:-1] in self.by_root or r in self.shortened
+
+
 @dataclass(frozen=True)
 class LexicalHit:
     """A chunk id with its BM25 score and rank."""
@@ -64,6 +106,7 @@ class LexicalIndex:
         self._idf: dict[str, float] = {}
         self._max_idf = 1.0
         self._terms: dict[str, frozenset[str]] = {}
+        self._roots = _Roots(())
         self._stem = _stemmer()
         self._question_stopwords = _question_stopwords()
 
@@ -96,6 +139,7 @@ class LexicalIndex:
                 bm25.index(tokens, show_progress=False)
                 self._bm25 = bm25
                 self._vocab = frozenset(k for k in tokens.vocab if k)
+                self._roots = _Roots(self._vocab)
                 self._idf = _idf(tokens, len(chunks))
                 self._max_idf = max(self._idf.values(), default=1.0)
                 words = {i: term for term, i in tokens.vocab.items()}
@@ -105,6 +149,7 @@ class LexicalIndex:
                 }
             else:
                 self._bm25, self._vocab, self._idf, self._terms = None, frozenset(), {}, {}
+                self._roots = _Roots(())
             self._built_for = signature
 
     def search(self, query: str, k: int) -> list[LexicalHit]:
@@ -113,6 +158,11 @@ class LexicalIndex:
         if self._bm25 is None or not self._ids:
             return []
         tokens = self._tokenize([query])
+        missing = [t for t in tokens.vocab if t and t not in self._vocab]
+        if missing:  # "Swedish" is searched as "Sweden" where the corpus says only that
+            extra = sorted({e for t in missing for e in self._roots.equivalents(t)})
+            if extra:
+                tokens = self._tokenize([" ".join([query, *extra])])
         if not any(t in self._vocab for t in tokens.vocab):
             return []
         docs, scores = self._bm25.retrieve(tokens, k=min(k, len(self._ids)), show_progress=False)
@@ -129,7 +179,40 @@ class LexicalIndex:
         if not self._vocab:
             return []
         words = self._tokenize([text], self._question_stopwords).vocab
-        return sorted(t for t in words if t and t not in self._vocab)
+        return sorted(t for t in words if t and t not in self._vocab and not self._roots.has(t))
+
+    def question_terms(self, question: str) -> dict[str, float]:
+        """The question's content terms (stemmed), each weighted by its IDF (a term the
+        documents never use weighs most)."""
+        self.refresh()
+        terms = [t for t in self._tokenize([question], self._question_stopwords).vocab if t]
+        return {t: self._idf.get(t, self._max_idf) for t in terms}
+
+    def terms_of(self, text: str) -> set[str]:
+        """The stemmed terms of `text`."""
+        return {t for t in self._tokenize([text]).vocab if t}
+
+    def terms_of_each(self, texts: Sequence[str]) -> list[set[str]]:
+        """The stemmed terms of each of `texts` (one tokenizer call)."""
+        if not texts:
+            return []
+        tokens = self._tokenize(texts)
+        words = {i: term for term, i in tokens.vocab.items()}
+        return [{words[i] for i in ids if words[i]} for ids in tokens.ids]
+
+    @staticmethod
+    def matches(term: str, present: set[str]) -> bool:
+        """Whether `present` holds `term` or a term sharing its root."""
+        return term in present or _Roots(present).has(term)
+
+    @staticmethod
+    def covered(weights: dict[str, float], present: set[str]) -> float:
+        """IDF-weighted share (0-1) of the terms in `weights` found in `present` (by root)."""
+        total = sum(weights.values())
+        if not total:
+            return 1.0
+        roots = _Roots(present)
+        return sum(w for t, w in weights.items() if t in present or roots.has(t)) / total
 
     def coverage_gap(self, question: str, passages: Sequence[Chunk]) -> float:
         """IDF-weighted share of the question's terms that none of `passages` contains (0-1).
@@ -139,19 +222,14 @@ class LexicalIndex:
         and a term the documents never use weighs most. Function words ("did", "one") are not
         counted.
         """
-        self.refresh()
-        terms = [t for t in self._tokenize([question], self._question_stopwords).vocab if t]
-        if not terms:
+        weights = self.question_terms(question)
+        if not weights:
             return 0.0
         present: set[str] = set()
         for chunk in passages:  # terms indexed at build time; a chunk added since is tokenized
             known = self._terms.get(chunk.id)
-            present |= (
-                known if known is not None else set(self._tokenize([chunk.embedding_text]).vocab)
-            )
-        weights = {t: self._idf.get(t, self._max_idf) for t in terms}
-        total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t not in present) / total if total else 0.0
+            present |= known if known is not None else self.terms_of(chunk.embedding_text)
+        return 1.0 - self.covered(weights, present)
 
 
 def _idf(tokens: Any, documents: int) -> dict[str, float]:

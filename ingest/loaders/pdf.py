@@ -5,6 +5,11 @@ process (spawned, so it never inherits a loaded model) that is killed when the l
 Document metadata is read from the PDF's info dictionary (``/DocId``, ``/DocType``, ``/Source``,
 ``/Year``, ``/Language`` as written by ``corpus/make_pdfs.py``; ``/Title`` as usual), and the
 outline (bookmarks), where present, gives each page's section headings.
+
+Real-world PDFs then go through layout hygiene (`ingest.loaders.pdf_layout`): running headers,
+footers and page numbers are removed, each page gets its printed label, tables of contents and
+indexes are marked as navigation, headings are found from numbering and type when there is no
+outline, and a title that is a file name or a placeholder is taken from the first page instead.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import re
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +27,22 @@ from ingest.cleaning import clean_text
 from ingest.documents import LoadedDocument, Section
 from ingest.errors import FailureReason, LoadError
 from ingest.loaders.metadata import resolve_metadata
+from ingest.loaders.pdf_layout import (
+    HeadingMark,
+    HeadingPath,
+    LayoutReport,
+    PageLayout,
+    analyse_pages,
+    body_style,
+    decode_styles,
+    encode_styles,
+    extract_page,
+    find_headings,
+    is_placeholder_title,
+    strip_title_lines,
+    title_from_first_page,
+    top_numbered_style,
+)
 
 _META_KEYS = {
     "/DocId": "id",
@@ -56,8 +78,21 @@ def _outline_entries(reader: Any) -> list[tuple[int, int, str]]:
     return entries
 
 
+def _page_labels(reader: Any) -> list[str] | None:
+    """The labels of a /PageLabels tree; None when the PDF has none (pypdf would say 1, 2, …)."""
+    try:
+        if "/PageLabels" not in reader.trailer["/Root"]:
+            return None
+        return [str(label) for label in reader.page_labels]
+    except Exception:
+        return None
+
+
 def parse_pdf(path: str) -> dict[str, Any]:
-    """Parse a PDF into pages, metadata and outline. Runs inside the worker process."""
+    """Parse a PDF into pages (with line styles), metadata, outline and page labels.
+
+    Runs inside the worker process.
+    """
     import logging
 
     from pypdf import PdfReader
@@ -84,14 +119,14 @@ def parse_pdf(path: str) -> dict[str, Any]:
                 "encrypted with a password; the empty password does not open it",
             )
     try:
-        pages = [page.extract_text() or "" for page in reader.pages]
+        extracted = [extract_page(page) for page in reader.pages]
     except FileNotDecryptedError:
         raise LoadError(FailureReason.ENCRYPTED, "encrypted and cannot be decrypted") from None
     except Exception as exc:
         raise LoadError(
             FailureReason.CORRUPT, f"unreadable or corrupt PDF: the pages cannot be read ({exc})"
         ) from None
-    if not pages:
+    if not extracted:
         raise LoadError(FailureReason.EMPTY, "the PDF has no pages")
     meta: dict[str, Any] = {}
     try:
@@ -102,7 +137,13 @@ def parse_pdf(path: str) -> dict[str, Any]:
                 meta[name] = str(value)
     except Exception:
         meta = {}
-    return {"pages": pages, "meta": meta, "outline": _outline_entries(reader)}
+    return {
+        "pages": [text for text, _ in extracted],
+        "styles": [encode_styles(styles) for _, styles in extracted],
+        "meta": meta,
+        "outline": _outline_entries(reader),
+        "page_labels": _page_labels(reader),
+    }
 
 
 _pool: ProcessPool | None = None
@@ -163,9 +204,7 @@ def _page_sections(
         current = []
         pending.remove(match)
         depth, title = match
-        del path_so_far[depth:]
-        path_so_far.extend([""] * (depth - len(path_so_far)))
-        path_so_far.append(title)
+        _enter(path_so_far, depth, title)
         i += span
     if "".join(current).strip():
         sections.append(_section(current, path_so_far, page_no))
@@ -189,14 +228,15 @@ def _join_split_sentences(sections: list[Section]) -> list[Section]:
             here.page is None
             or there.page != here.page + 1
             or here.heading != there.heading
+            or here.navigation != there.navigation
             or _SENTENCE_END.search(here.text.rstrip())
         ):
             continue
         head = _FIRST_SENTENCE.match(there.text)
         if head is None:
             continue
-        out[i] = Section(f"{here.text.rstrip()} {head.group(1)}", here.heading, here.page)
-        out[i + 1] = Section(there.text[head.end() :].strip(), there.heading, there.page)
+        out[i] = replace(here, text=f"{here.text.rstrip()} {head.group(1)}")
+        out[i + 1] = replace(there, text=there.text[head.end() :].strip())
     return [s for s in out if s.text]
 
 
@@ -214,10 +254,110 @@ def _section(lines: list[str], path: list[str], page_no: int) -> Section:
     return Section(text="\n".join(lines).strip(), heading=heading, page=page_no)
 
 
+def _heading_path(path: list[str]) -> str | None:
+    return " > ".join(p for p in path if p) or None
+
+
+def _enter(path: list[str], depth: int, title: str) -> None:
+    """Make `title` the heading at `depth` of the running heading path."""
+    del path[depth:]
+    path.extend([""] * (depth - len(path)))
+    path.append(title)
+
+
+def _marked_sections(
+    layout: PageLayout, marks: list[HeadingMark], path: HeadingPath, title: str | None
+) -> list[Section]:
+    """Split one page at the headings found on it (by line), tracking the heading path.
+
+    On the first page, a title opening the text is dropped (it is metadata, not content).
+    """
+    sections: list[Section] = []
+    current: list[str] = []
+    starts = {m.line: m for m in marks}
+
+    def flush() -> None:
+        text = clean_text("\n".join(current))
+        if title and layout.index == 0 and not sections:
+            text = _drop_leading_title(text, title)
+        if text:
+            sections.append(Section(text, path.heading, layout.index + 1, page_label=layout.label))
+        current.clear()
+
+    i = 0
+    while i < len(layout.lines):
+        mark = starts.get(i)
+        if mark is None:
+            current.append(layout.lines[i])
+            i += 1
+            continue
+        flush()
+        path.enter(mark)
+        i += mark.span
+    flush()
+    return sections
+
+
+def _repair_title(
+    meta: dict[str, Any], layouts: list[PageLayout], body: tuple[float, bool]
+) -> bool:
+    """Replace a missing or placeholder title with the first page's first large heading.
+
+    The heading's lines leave the page's text, unless they are all the document has. Without a
+    large heading, the first substantial line is the title and stays in the text; without
+    either, the title is left out of `meta`, and the file name gives it. Returns whether the
+    title is a line of the text that must stay there.
+    """
+    if not is_placeholder_title(meta.get("title")):
+        return False
+    meta.pop("title", None)
+    first = next((page for page in layouts[:2] if page.text.strip()), None)
+    found = title_from_first_page(first, body) if first is not None else None
+    if first is None or found is None:
+        return False
+    meta["title"], lines = found
+    rest = [line for k, line in enumerate(first.lines) if k not in set(lines)]
+    if not lines or not (
+        "".join(rest).strip() or any(page.text.strip() for page in layouts if page is not first)
+    ):
+        return True
+    strip_title_lines(first, lines)
+    return False
+
+
+@dataclass
+class PdfLayout:
+    """A parsed PDF after layout hygiene (see `ingest.loaders.pdf_layout`)."""
+
+    pages: list[PageLayout]
+    report: LayoutReport
+    meta: dict[str, Any]
+    """The info-dictionary metadata, its title repaired."""
+    body: tuple[float, bool]
+    """The size and weight of the body text."""
+    title_in_text: bool
+    """The title was taken from a line of the text, which must stay there."""
+
+
+def read_pdf_layout(parsed: dict[str, Any]) -> PdfLayout:
+    """Layout hygiene over what `parse_pdf` returned."""
+    raw_styles = parsed.get("styles")
+    styles = [decode_styles(s) for s in raw_styles] if raw_styles else None
+    layouts, report = analyse_pages(parsed["pages"], styles, parsed.get("page_labels"))
+    body = body_style(layouts)
+    meta = dict(parsed["meta"])
+    title_in_text = _repair_title(meta, layouts, body)
+    return PdfLayout(layouts, report, meta, body, title_in_text)
+
+
 def load_pdf(path: Path, timeout_s: float = 60.0) -> LoadedDocument:
     """Load a PDF page by page (pages are numbered from 1)."""
     parsed = parse_pdf_with_timeout(path, timeout_s)
-    meta = resolve_metadata(path, parsed["meta"])
+    layout_info = read_pdf_layout(parsed)
+    layouts, body = layout_info.pages, layout_info.body
+    meta = resolve_metadata(path, layout_info.meta)
+    # The title, as far as it may be dropped from the start of the first page.
+    leading_title = None if layout_info.title_in_text else meta["title"]
     outline: list[tuple[int, int, str]] = [tuple(e) for e in parsed["outline"]]
     # A top-level bookmark that repeats the title is the title, not a section.
     min_depth = min((d for _, d, _ in outline), default=0)
@@ -230,18 +370,37 @@ def load_pdf(path: Path, timeout_s: float = 60.0) -> LoadedDocument:
     if outline and min(d for _, d, _ in outline) > 0:
         shift = min(d for _, d, _ in outline)
         outline = [(p, d - shift, t) for p, d, t in outline]
+    tracker: HeadingPath | None = None
+    if not outline:
+        # Headings from numbering and type: a first pass finds how the top-level numbered
+        # headings are set, which places the unnumbered ones.
+        found = [find_headings(layout, body, meta["title"]) for layout in layouts]
+        tracker = HeadingPath(top_numbered_style([m for marks in found for m in marks]))
     sections: list[Section] = []
     heading_path: list[str] = []
     empty_pages: list[int] = []
-    for index, raw in enumerate(parsed["pages"]):
-        text = clean_text(raw)
+    for layout in layouts:
+        index = layout.index
+        text = clean_text(layout.text)
         if not text:
             empty_pages.append(index + 1)
             continue
-        if index == 0:
-            text = _drop_leading_title(text, meta["title"])
+        if layout.navigation:
+            current = tracker.heading if tracker is not None else _heading_path(heading_path)
+            sections.append(
+                Section(text, layout.navigation_heading or current, index + 1, True, layout.label)
+            )
+            continue
+        if tracker is not None:
+            sections.extend(_marked_sections(layout, found[index], tracker, leading_title))
+            continue
+        if index == 0 and leading_title:
+            text = _drop_leading_title(text, leading_title)
         headings = [(d, t) for p, d, t in outline if p == index]
-        sections.extend(_page_sections(text, index + 1, headings, heading_path))
+        sections.extend(
+            replace(s, page_label=layout.label)
+            for s in _page_sections(text, index + 1, headings, heading_path)
+        )
     sections = _join_split_sentences(sections)
     if not sections:
         raise LoadError(

@@ -87,3 +87,33 @@ def test_malformed_bodies_are_4xx_not_500(client: TestClient, raw: bytes) -> Non
     response = client.post("/v1/ask", content=raw, headers={"content-type": "application/json"})
     assert 400 <= response.status_code < 500
     assert response.json()["detail"]
+
+
+def test_coverage_is_full_partial_or_none(client: TestClient) -> None:
+    def ask(question: str) -> dict:  # type: ignore[type-arg]
+        response = client.post("/v1/ask", json={"question": question})
+        assert response.status_code == 200
+        return response.json()  # type: ignore[no-any-return]
+
+    assert ask("How many businesses does the European Clusters Alliance reach?")["coverage"] == (
+        "full"
+    )
+    partial = ask("How much does it cost to apply for the Cluster Management Quality Label?")
+    assert partial["coverage"] == "partial" and partial["refused"] is False
+    assert partial["answer"].startswith("The documents do not give")
+    refused = ask("Who won the football world cup in 1998?")
+    assert refused["coverage"] == "none" and refused["refused"] is True
+    completion = client.post(
+        "/v1/chat/completions",
+        json={
+            "model": "cluster-policy-assistant",
+            "messages": [
+                {
+                    "role": "user",
+                    "content": "How much does it cost to apply for the Cluster Management Quality "
+                    "Label?",
+                }
+            ],
+        },
+    ).json()
+    assert completion["coverage"] == "partial"

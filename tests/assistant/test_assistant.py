@@ -118,3 +118,36 @@ def test_a_list_from_a_pdf_is_answered_as_a_list(indexed: Stack) -> None:
     assert "- Improving the business environment" in answer.answer
     assert "- Influencing the legal framework" in answer.answer
     assert all(c.page for c in answer.citations)
+
+
+@pytest.mark.integration
+def test_a_restricted_list_question_gets_the_matching_items(indexed: Stack) -> None:
+    answer = indexed.container.assistant.answer("Which of the Finnish clusters work on water?")
+    items = [line for line in answer.answer.splitlines() if line.startswith("- ")]
+    assert len(items) == 3 and all("Water" in line for line in items)
+    assert "Finnish Water Forum" in answer.answer and "Kuopio Water Cluster" in answer.answer
+
+
+@pytest.mark.integration
+def test_a_demonym_finds_its_country(indexed: Stack) -> None:
+    question = "Which association represents Swedish clusters in the European Clusters Alliance?"
+    assert indexed.container.lexical.unknown_terms(question) == []
+    answer = indexed.container.assistant.answer(question)
+    assert "Clusters of Sweden" in answer.answer
+    assert "Portugal" not in answer.answer and "Poland" not in answer.answer
+
+
+@pytest.mark.integration
+def test_an_absent_figure_gives_a_partial_answer(indexed: Stack) -> None:
+    answer = indexed.container.assistant.answer(
+        "How much does it cost to apply for the Cluster Management Quality Label?"
+    )
+    assert answer.coverage == "partial" and not answer.refused
+    assert answer.answer.startswith("The documents do not give the figure asked for.")
+    assert answer.citations and all(c.verified for c in answer.citations)
+    full = indexed.container.assistant.answer(
+        "How many cluster organisations does the European Clusters Alliance represent?"
+    )
+    assert full.coverage == "full" and "900" in full.answer
+    declined = indexed.container.assistant.answer("What is the capital of Mongolia?")
+    assert declined.refused and declined.coverage == "none"

@@ -2,6 +2,7 @@
 test_assistant.py."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -195,3 +196,71 @@ def test_where_and_when_keeps_both_values_in_a_full_answer() -> None:
     )
     assert "3 March 2025" in answer.answer and "Lisbon" in answer.answer
     assert answer.answer.count("[1]") == 4
+
+
+class WordTerms:
+    """A term index over plain lower-case words (IDF 1 each)."""
+
+    def question_terms(self, question: str) -> dict[str, float]:
+        stop = {"which", "of", "the", "work", "on", "what", "are", "how", "many", "does", "have"}
+        return {w: 1.0 for w in _words(question) if w not in stop}
+
+    def terms_of(self, text: str) -> set[str]:
+        return _words(text)
+
+    def terms_of_each(self, texts: Sequence[str]) -> list[set[str]]:
+        return [_words(t) for t in texts]
+
+    def matches(self, term: str, present: set[str]) -> bool:
+        return term in present
+
+    def covered(self, weights: dict[str, float], present: set[str]) -> float:
+        return sum(w for t, w in weights.items() if t in present) / (sum(weights.values()) or 1)
+
+
+def _words(text: str) -> set[str]:
+    return {w.strip("?.,").lower() for w in text.split() if w.strip("?.,")}
+
+
+def test_which_of_the_list_returns_only_the_matching_items() -> None:
+    emb = KeywordEmbedder()
+    comp = ExtractiveComposer(emb, AnswerSettings(refusal_threshold=0.1), None, WordTerms())  # type: ignore[arg-type]
+    text = (
+        "Our services are:\n- wage advice\n- budget water checks\n- alliance water talks\n- jokes"
+    )
+    hits = [hit(text, 0.9, 0)]
+    answer = comp.compose("Which of the services work on water?", emb.embed(["services"])[0], hits)
+    assert answer.answer.splitlines() == ["- budget water checks [1]", "- alliance water talks [1]"]
+
+
+def test_a_passage_with_two_lists_answers_with_the_one_asked_about() -> None:
+    emb = KeywordEmbedder()
+    comp = ExtractiveComposer(emb, AnswerSettings(refusal_threshold=0.1), None, WordTerms())  # type: ignore[arg-type]
+    text = (
+        "Jokes:\n- joke one\n- joke two\n- joke three\n"
+        "Services offered:\n- wage services\n- budget services\n- alliance services"
+    )
+    answer = comp.compose(
+        "What services are there?", emb.embed(["services"])[0], [hit(text, 0.9, 0)]
+    )
+    assert "joke" not in answer.answer and answer.answer.count("services [1]") == 3
+
+
+def test_a_figure_absent_from_every_sentence_about_the_question_is_said_first() -> None:
+    emb = KeywordEmbedder()
+    comp = ExtractiveComposer(emb, AnswerSettings(refusal_threshold=0.1), None, WordTerms())  # type: ignore[arg-type]
+    hits = [hit("The alliance budget is decided yearly. Weather costs 5 euros.", 0.9, 0)]
+    answer = comp.compose("How big is the alliance budget?", emb.embed(["budget"])[0], hits)
+    assert answer.coverage == "partial" and answer.note.startswith("The documents do not give")
+    given = [hit("The alliance budget is 5 million euros.", 0.9, 0)]
+    answer = comp.compose("How big is the alliance budget?", emb.embed(["budget"])[0], given)
+    assert answer.coverage == "full" and answer.note == ""
+
+
+def test_navigation_passages_are_never_quoted() -> None:
+    emb = KeywordEmbedder()
+    comp = ExtractiveComposer(emb, AnswerSettings(refusal_threshold=0.1))  # type: ignore[arg-type]
+    toc = hit("Contents. Wage study 3. Alliance 5.", 0.95, 0)
+    toc = ScoredChunk(replace(toc.chunk, navigation=True), toc.score, toc.rank)
+    answer = comp.compose("wage?", emb.embed(["wage"])[0], [toc, hit("The wage is high.", 0.8, 1)])
+    assert "Contents" not in answer.answer and "The wage is high" in answer.answer

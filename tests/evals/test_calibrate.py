@@ -41,3 +41,12 @@ def test_write_env_replaces_only_its_own_keys(tmp_path: Path) -> None:
     env.write_text("OTHER=1\nASSISTANT_ANSWER__REFUSAL_THRESHOLD=0.1\n")
     write_env(env, {"ASSISTANT_ANSWER__REFUSAL_THRESHOLD": "0.5"})
     assert env.read_text() == "OTHER=1\nASSISTANT_ANSWER__REFUSAL_THRESHOLD=0.5\n"
+
+
+def test_a_partial_answer_declines_an_unanswerable_case_at_any_threshold() -> None:
+    from dataclasses import replace
+
+    from evals.calibrate import operating_point
+
+    rows = [replace(result("u1", False, 0.9), coverage="partial"), result("u2", False, 0.9)]
+    assert operating_point(rows, 0.5).refusal_accuracy == 0.5

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.types import Chunk, Citation, ScoredChunk
 from ingest.chunker import StructuredChunker, split_blocks
 from ingest.documents import LoadedDocument, Section
 
@@ -102,3 +103,22 @@ def test_chunk_metadata_and_stable_ids() -> None:
 def test_overlap_must_be_smaller_than_size() -> None:
     with pytest.raises(ValueError):
         StructuredChunker(words, chunk_size=10, chunk_overlap=10)
+
+
+def test_page_labels_and_navigation_reach_chunks_metadata_and_citations() -> None:
+    d = doc(
+        Section("Contents 3 Clusters 5", "Contents", page=2, navigation=True, page_label="ii"),
+        Section("Clusters matter.", "1 Clusters", page=5, page_label="8–9"),
+    )
+    toc, body = StructuredChunker(words, chunk_size=50, chunk_overlap=0).chunk(d, "x.pdf")
+    assert (toc.navigation, toc.page_label) == (True, "ii")
+    assert (body.navigation, body.page_label, body.page) == (False, "8–9", 5)
+    for chunk in (toc, body):
+        metadata = chunk.metadata()
+        assert metadata["navigation"] is chunk.navigation
+        assert Chunk.from_store(chunk.id, chunk.text, metadata) == chunk
+    unlabelled = StructuredChunker(words, 50, 0).chunk(doc(Section("Plain.", None, page=1)), "x")
+    assert "page_label" not in unlabelled[0].metadata()
+    assert Chunk.from_store("c", "t", {"doc_id": "x"}).navigation is False  # older stores
+    citation = Citation.of(ScoredChunk(body, 0.9, 1), 1, "Clusters matter.")
+    assert (citation.page, citation.page_label) == (5, "8–9")
