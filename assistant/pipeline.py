@@ -127,10 +127,8 @@ class Assistant:
         else:
             own, hits = self._search(question, history, filters, top_k)
         unknown = self.lexical.unknown_terms(question) if self._uses_lexical else []
-        # A follow-up ("how many people does it follow?") is judged with the turns before it.
-        context = _user_turns(history)[:1]
-        gap = self.lexical.coverage_gap(" ".join([question, *context]), [h.chunk for h in hits[:3]])
-        extractive = self._composer.compose(question, own, hits, unknown, gap, context)
+        gap = self.lexical.coverage_gap(question, [h.chunk for h in hits[:3]])
+        extractive = self._composer.compose(question, own, hits, unknown, gap)
         if not extractive.refused:
             extractive = self._verified(extractive, hits)
         if self._generator is None or extractive.refused:

@@ -88,7 +88,7 @@ class AnswerSettings(BaseModel):
 
     max_sentences: int = Field(default=4, ge=1, le=12, description="Sentences in an answer.")
     refusal_threshold: float = Field(
-        default=0.5491,
+        default=0.5639,
         ge=-1.0,
         le=1.0,
         description=(
@@ -98,7 +98,7 @@ class AnswerSettings(BaseModel):
         ),
     )
     unknown_term_penalty: float = Field(
-        default=0.08,
+        default=0.06,
         ge=0.0,
         le=1.0,
         description=(

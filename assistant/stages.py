@@ -64,10 +64,8 @@ class Composer(Protocol):
         hits: list[ScoredChunk],
         unknown_terms: Sequence[str] = (),
         coverage_gap: float = 0.0,
-        context: Sequence[str] = (),
     ) -> Answer:
-        """An answer whose sentences come from `hits`, each with its `[n]` citation
-        (`context`: the earlier user turns of a conversation, most recent first)."""
+        """An answer whose sentences come from `hits`, each with its `[n]` citation."""
         ...
 
 

@@ -21,7 +21,6 @@ from assistant.answer.answer_types import (
     carries,
     compared_sides,
     mentions,
-    missing_types,
 )
 from assistant.answer.units import UnitVectorLookup, unit_matrix
 from assistant.embedder import Embedder
@@ -174,12 +173,8 @@ class ExtractiveComposer:
         hits: list[ScoredChunk],
         unknown_terms: Sequence[str] = (),
         coverage_gap: float = 0.0,
-        context: Sequence[str] = (),
     ) -> Answer:
-        """An answer whose sentences all come from `hits`, each followed by its citation.
-
-        `context` holds the earlier user turns of a conversation (a follow-up's terms are judged
-        with them)."""
+        """An answer whose sentences all come from `hits`, each followed by its citation."""
         units = self._units(hits)
         if not units:
             return refusal(hits, 0.0)
@@ -201,7 +196,7 @@ class ExtractiveComposer:
         else:
             chosen = self._select(units, unit_vectors, scores, question)
             answer = self._render(units, chosen, evidence)
-            absent = self._absent_values(units, scores, question, context)
+            absent = self._absent_values(units, scores, question)
             if absent:
                 what = " or ".join(_ABSENT[kind] for kind in absent)
                 note = f"The documents do not give {what} asked for. What they do say:"
@@ -210,16 +205,14 @@ class ExtractiveComposer:
             answer, unknown_terms=list(unknown_terms), coverage_gap=round(coverage_gap, 4)
         )
 
-    def _absent_values(
-        self, units: list[_Unit], scores: np.ndarray, question: str, context: Sequence[str]
-    ) -> list[str]:
+    def _absent_values(self, units: list[_Unit], scores: np.ndarray, question: str) -> list[str]:
         """The kinds of value the question asks for (a figure, a date, a name) that no candidate
         sentence gives *about the question*: a sentence counts only when it, with its passage's
         title and heading, holds `value_coverage` of the question's weighted terms."""
         kinds = [k for k in asked_types(question) if k in _ABSENT]
         if not kinds or self._terms is None or self._settings.value_coverage <= 0:
             return []
-        weights = self._terms.question_terms(" ".join([question, *context]))
+        weights = self._terms.question_terms(question)
         pool = list(np.argsort(-scores, kind="stable"))[: max(self._settings.value_candidates, 1)]
         absent = []
         for kind in kinds:
@@ -345,19 +338,30 @@ class ExtractiveComposer:
         kinds: list[str],
     ) -> tuple[list[int], set[int]]:
         """`chosen` plus, for each kind of value the question asks for (a date for "when", a
-        name for "where") that no chosen sentence holds, the best sentence holding one.
+        name for "where") that no chosen sentence about the question holds, the best sentence
+        holding one: one about the question (`_about`) first, else any.
 
         The added sentence replaces the weakest choice when the answer is full; it must be among
         the `value_candidates` best-scoring sentences. Returns the choice and the units added.
         """
-        texts = [units[i].text for i in chosen]
+        weights = self._terms.question_terms(question) if self._terms is not None else {}
+
+        def about(i: int) -> bool:
+            return not weights or self._about(units[i], weights)
+
         added: set[int] = set()
-        for kind in missing_types(kinds, texts, question):
-            pool = order[: self._settings.value_candidates]
-            found = next(
-                (i for i in pool if i not in chosen and carries(kind, units[i].text, question)),
-                None,
-            )
+        for kind in kinds:
+            if any(carries(kind, units[i].text, question) and about(i) for i in chosen):
+                continue
+            pool = [
+                i
+                for i in order[: self._settings.value_candidates]
+                if i not in chosen and carries(kind, units[i].text, question)
+            ]
+            # The value of a sentence about what is asked (the population, not any figure).
+            found = next((i for i in pool if about(i)), None)
+            if found is None and not any(carries(kind, units[i].text, question) for i in chosen):
+                found = pool[0] if pool else None
             if found is not None:
                 chosen = self._include(chosen, found, added)
                 added.add(found)
