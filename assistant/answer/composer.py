@@ -30,12 +30,12 @@ from assistant.types import Answer, Citation, ScoredChunk
 
 REFUSAL = "The documents I have do not answer this question."
 SENTENCE_WEIGHT = 0.65
-# A question that asks for several things: "what are …", "list …", "which of the …", or
-# "which/what" followed within three words by a plural ("Which clusters …", "What key priorities
-# …"); a word in -s that an article follows is a verb ("Which body manages the …"), not a plural.
+# A question that asks for several things: "what are …", "list …", "which of the …"
+# (`_RESTRICTED`), or "which/what" followed within three words by a plural ("Which clusters …",
+# "What key priorities …"); a word in -s that an article follows is a verb ("Which body manages
+# the …"), not a plural.
 _LIST_QUESTION = re.compile(
     r"^\s*(?:what|which|who|where|when) (?:are|were)\b|^\s*(?:list|enumerate|name all|name the)\b"
-    r"|^\s*(?:what|which)\s+(?:ones\s+)?(?:of|among)\b"
     r"|^\s*(?:[a-z]+\s+)?(?:what|which)\s+(?:[\w-]+\s+){0,2}?"
     r"(?!(?:does|has|was|is|this|its|us|as)\b)[a-z][\w-]*[a-z](?<![sui])s\b"
     r"(?!\s+(?:the|a|an|its|their|this|that|these|those|his|her|our)\b)",
@@ -194,9 +194,10 @@ class ExtractiveComposer:
         if evidence < self._settings.refusal_threshold:
             answer = refusal(hits, evidence)
         else:
-            chosen = self._select(units, unit_vectors, scores, question)
+            weights = self._terms.question_terms(question) if self._terms is not None else {}
+            chosen = self._select(units, unit_vectors, scores, question, weights)
             answer = self._render(units, chosen, evidence)
-            absent = self._absent_values(units, scores, question)
+            absent = self._absent_values(units, scores, question, weights)
             if absent:
                 what = " or ".join(_ABSENT[kind] for kind in absent)
                 note = f"The documents do not give {what} asked for. What they do say:"
@@ -205,14 +206,15 @@ class ExtractiveComposer:
             answer, unknown_terms=list(unknown_terms), coverage_gap=round(coverage_gap, 4)
         )
 
-    def _absent_values(self, units: list[_Unit], scores: np.ndarray, question: str) -> list[str]:
+    def _absent_values(
+        self, units: list[_Unit], scores: np.ndarray, question: str, weights: dict[str, float]
+    ) -> list[str]:
         """The kinds of value the question asks for (a figure, a date, a name) that no candidate
         sentence gives *about the question*: a sentence counts only when it, with its passage's
         title and heading, holds `value_coverage` of the question's weighted terms."""
         kinds = [k for k in asked_types(question) if k in _ABSENT]
-        if not kinds or self._terms is None or self._settings.value_coverage <= 0:
+        if not kinds or not weights or self._settings.value_coverage <= 0:
             return []
-        weights = self._terms.question_terms(question)
         pool = list(np.argsort(-scores, kind="stable"))[: max(self._settings.value_candidates, 1)]
         absent = []
         for kind in kinds:
@@ -242,7 +244,12 @@ class ExtractiveComposer:
         return units
 
     def _select(
-        self, units: list[_Unit], vectors: np.ndarray, scores: np.ndarray, question: str
+        self,
+        units: list[_Unit],
+        vectors: np.ndarray,
+        scores: np.ndarray,
+        question: str,
+        weights: dict[str, float],
     ) -> list[int]:
         order = list(np.argsort(-scores, kind="stable"))
         best = order[0]
@@ -259,7 +266,8 @@ class ExtractiveComposer:
         sides = compared_sides(question)
         kinds = asked_types(question)
         # "How many …?" wants a count, a comparison a sentence per side: neither wants a list.
-        if _LIST_QUESTION.search(question) and not sides and "number" not in kinds:
+        is_list = _LIST_QUESTION.search(question) or _RESTRICTED.search(question)
+        if is_list and not sides and "number" not in kinds:
             # A list question is answered by a list: the items of the best-retrieved passage
             # that holds one (three items or more), if it ranks close to the best passage.
             items_by_chunk: dict[str, list[int]] = {}
@@ -274,7 +282,7 @@ class ExtractiveComposer:
                     break
                 run = _best_run(items, units, scores)
                 if len(run) >= 3:
-                    return self._restricted(units, run, question) or run
+                    return self._restricted(units, run, question, weights) or run
         candidates = [i for i in order if scores[i] >= floor]
         chosen: list[int] = []
         lam = self._settings.mmr_lambda
@@ -287,16 +295,17 @@ class ExtractiveComposer:
                 pick = candidates[0]
             chosen.append(pick)
             candidates.remove(pick)
-        chosen, added = self._with_asked_values(units, chosen, order, question, kinds)
+        chosen, added = self._with_asked_values(units, chosen, order, question, kinds, weights)
         return self._with_both_sides(units, chosen, order, question, kinds, sides, added)
 
-    def _restricted(self, units: list[_Unit], run: list[int], question: str) -> list[int]:
+    def _restricted(
+        self, units: list[_Unit], run: list[int], question: str, weights: dict[str, float]
+    ) -> list[int]:
         """The items that match what a list question restricts the list by ("which of the
         Finnish clusters work on water?"): question terms that the document's title and the
         list's lead-in lack, held by at most half of the items; the items holding the most of
-        their weight. Items of the same document's other lists among
-        the candidates count too (a long list is cut into several passages). [] when the
-        question restricts nothing."""
+        their weight. Items of the same document's other lists among the candidates count too (a
+        long list is cut into several passages). [] when the question restricts nothing."""
         if self._terms is None:
             return []
         chunk = units[run[0]].hit.chunk
@@ -304,16 +313,12 @@ class ExtractiveComposer:
         shared = self._terms.terms_of(f"{chunk.title} {lead}")
         # The question's plurals name what is listed ("events and trainings"), not a restriction.
         shared |= self._terms.terms_of(" ".join(_PLURAL.findall(question)))
-        weights = {
-            t: w
-            for t, w in self._terms.question_terms(question).items()
-            if not self._terms.matches(t, shared)
-        }
-        if not weights:
+        narrow = {t: w for t, w in weights.items() if not self._terms.matches(t, shared)}
+        if not narrow:
             return []
         pool = [i for i, u in enumerate(units) if u.is_item and u.hit.chunk.doc_id == chunk.doc_id]
         present = self._terms.terms_of_each([units[i].text for i in pool])
-        has = {t: [self._terms.matches(t, terms) for terms in present] for t in weights}
+        has = {t: [self._terms.matches(t, terms) for terms in present] for t in narrow}
         # A term most items share defines the list ("represented by …"); one that a few items
         # hold restricts it ("Swedish", "water").
         narrowing = [t for t, hits in has.items() if 0 < sum(hits) <= RESTRICTION_SHARE * len(pool)]
@@ -325,7 +330,7 @@ class ExtractiveComposer:
         if not narrowing:
             return []
         # The items holding the most of the narrowing terms' weight (rare terms weigh most).
-        held = [sum(weights[t] for t in narrowing if has[t][k]) for k in range(len(pool))]
+        held = [sum(narrow[t] for t in narrowing if has[t][k]) for k in range(len(pool))]
         matching = [i for k, i in enumerate(pool) if held[k] >= max(held) - 1e-9]
         return sorted(matching, key=lambda i: (units[i].hit.rank, units[i].index))
 
@@ -336,6 +341,7 @@ class ExtractiveComposer:
         order: list[int],
         question: str,
         kinds: list[str],
+        weights: dict[str, float],
     ) -> tuple[list[int], set[int]]:
         """`chosen` plus, for each kind of value the question asks for (a date for "when", a
         name for "where") that no chosen sentence about the question holds, the best sentence
@@ -344,7 +350,6 @@ class ExtractiveComposer:
         The added sentence replaces the weakest choice when the answer is full; it must be among
         the `value_candidates` best-scoring sentences. Returns the choice and the units added.
         """
-        weights = self._terms.question_terms(question) if self._terms is not None else {}
 
         def about(i: int) -> bool:
             return not weights or self._about(units[i], weights)
