@@ -41,6 +41,7 @@ def test_chat_answers_as_json_with_linked_citations(client: TestClient) -> None:
         "support",
         "mode",
         "flagged",
+        "coverage",
         "request_id",
     }
     assert body["refused"] is False and "150,000" in body["answer"]
