@@ -70,7 +70,7 @@ def ask(
         sys.stdout.write("\nSources:\n")
         for c in answer.citations:
             where = ", ".join(
-                part for part in (c.section, f"page {c.page}" if c.page else None) if part
+                part for part in (c.section, f"page {c.page_label or c.page}" if c.page else None) if part
             )
             sys.stdout.write(f"[{c.n}] {c.title}{' — ' + where if where else ''} ({c.source})\n")
 

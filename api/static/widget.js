@@ -400,7 +400,9 @@
   function where(c) {
     var parts = [];
     if (c.section) parts.push(String(c.section));
-    if (c.page !== null && c.page !== undefined) parts.push("page " + c.page);
+    // The printed page number when the document has one ("8–9" for a spread), else the PDF page.
+    if (c.page_label) parts.push("page " + c.page_label);
+    else if (c.page !== null && c.page !== undefined) parts.push("page " + c.page);
     return parts.join(" · ");
   }
 

@@ -475,6 +475,20 @@ def test_refusals_and_errors_are_shown_plainly(tab: Tab) -> None:
     tab.check()
 
 
+def test_a_partial_answer_is_labelled(tab: Tab) -> None:
+    _open_widget(tab)
+    answer = _ask(tab, "How much does it cost to apply for the Cluster Management Quality Label?")
+    expect(answer.locator(".partial-label")).to_have_text(
+        "Partial answer: the documents do not give what was asked"
+    )
+    expect(answer.locator(".bubble .text")).to_contain_text("The documents do not give the figure")
+    expect(answer.locator(".sources .source")).not_to_have_count(0)
+    _screenshot(tab.page, "partial-answer.png")
+    full = _ask(tab, "How many businesses does the European Clusters Alliance reach?")
+    expect(full.locator(".partial-label")).to_have_count(0)
+    tab.check()
+
+
 def test_phone_layout(phone: Tab) -> None:
     page = phone.page
     page.goto(phone.base + "/")
