@@ -69,9 +69,8 @@ def ask(
     if answer.citations:
         sys.stdout.write("\nSources:\n")
         for c in answer.citations:
-            where = ", ".join(
-                part for part in (c.section, f"page {c.page_label or c.page}" if c.page else None) if part
-            )
+            page = f"page {c.page_label or c.page}" if c.page else None
+            where = ", ".join(part for part in (c.section, page) if part)
             sys.stdout.write(f"[{c.n}] {c.title}{' — ' + where if where else ''} ({c.source})\n")
 
 
