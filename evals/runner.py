@@ -31,6 +31,7 @@ HALF_KEYS = (
     "cases",
     "fact_hit",
     "refusal_accuracy",
+    "partial_rate",
     "false_refusal_rate",
     "accuracy",
     "recall@5",
