@@ -108,12 +108,23 @@ class TextUnit:
     is_item: bool
 
 
+CHUNK_UNITS_CACHED = 8192
+"""Chunks whose units are kept in memory: sentence splitting (pysbd) was about a third of a warm
+answer's time when every retrieved chunk was split again on every question."""
+
+
 def chunk_units(chunk_text: str) -> list[TextUnit]:
     """The units an answer may quote from a chunk, numbered in reading order.
 
     Lead-ins ending with a colon ("… has three objectives:") and one-word fragments of prose say
     nothing alone and are left out; a one-word list item ("Internationalisation") is kept.
     """
+    return list(_chunk_units(chunk_text))
+
+
+@lru_cache(maxsize=CHUNK_UNITS_CACHED)
+def _chunk_units(chunk_text: str) -> tuple[TextUnit, ...]:
+    """`chunk_units`, computed once per chunk text (a pure function of it)."""
     units: list[TextUnit] = []
     index = 0
     for line in chunk_text.split("\n"):
@@ -122,4 +133,4 @@ def chunk_units(chunk_text: str) -> list[TextUnit]:
             if (is_item or len(unit.split()) >= 2) and not unit.endswith(":"):
                 units.append(TextUnit(unit, index, is_item))
             index += 1
-    return units
+    return tuple(units)

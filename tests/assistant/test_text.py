@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.text import plain, split_units
+from assistant.text import _chunk_units, chunk_units, plain, split_units
 
 pytestmark = pytest.mark.unit
 
@@ -22,3 +22,13 @@ def test_units_are_sentences_items_and_rows() -> None:
         "Networking and matchmaking",
         "Portugal — Portugal Clusters",
     ]
+
+
+def test_chunk_units_are_split_once_per_text_and_returned_as_fresh_lists() -> None:
+    text = "First sentence here. Second sentence here.\n- an item\n- another item"
+    before = _chunk_units.cache_info().hits
+    first = chunk_units(text)
+    first.append(first[0])  # a caller's list is its own
+    second = chunk_units(text)
+    assert len(second) == 4 and second == chunk_units(text)
+    assert _chunk_units.cache_info().hits >= before + 2
