@@ -16,16 +16,15 @@ from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
 
-# Measured with PDF bullets as list items, the calibrated refusal rule (coverage gap 0.2,
-# unknown-term penalty 0.08, threshold 0.5491), the asked-for values and comparison sides in
-# the answer, a list margin of 0.12, and citation verification: 1.0, 0.964, 0.952, 0.667, 0.874,
-# false refusals 0.0.
+# Measured in session 4 (restricted lists, partial answers, rule recalibrated on three dev halves:
+# coverage gap 0.2, unknown-term penalty 0.06, threshold 0.5639): recall@5 1.0, MRR 0.964, fact
+# hit 0.947, refusal accuracy 0.778 (refused or partial), accuracy 0.897, false refusals 0.0145.
 FLOORS = {
     "recall@5": 0.97,
     "mrr": 0.93,
     "fact_hit": 0.91,
-    "refusal_accuracy": 0.60,
-    "accuracy": 0.83,
+    "refusal_accuracy": 0.72,
+    "accuracy": 0.86,
 }
 CEILINGS = {"false_refusal_rate": 0.06}
 
