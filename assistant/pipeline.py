@@ -208,7 +208,7 @@ class Assistant:
         top_k: int | None,
     ) -> tuple[np.ndarray, list[ScoredChunk]]:
         """Hits for `question`, and the vector answer sentences are scored against."""
-        context = _user_turns(history)[:MAX_CONTEXT_TURNS]
+        context = [t.content for t in reversed(history) if t.role == "user"][:MAX_CONTEXT_TURNS]
         own, mixed = query_vector(self._embedder, question.strip(), context)
         lexical_query = " ".join([question, *context])
         k = top_k or self._settings.retrieval.top_k
@@ -217,11 +217,6 @@ class Assistant:
         hits = self._ranker.rank(question, fused, k)
         # A follow-up ("when is the one in Charleroi?") is scored with the turns before it.
         return (mixed if context else own), hits
-
-
-def _user_turns(history: Sequence[Turn]) -> list[str]:
-    """The user's earlier messages, most recent first."""
-    return [t.content for t in reversed(history) if t.role == "user"]
 
 
 def _replay(answer: Answer) -> Iterator[StreamEvent]:

@@ -10,8 +10,9 @@ composer declines instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Protocol
 
 import numpy as np
@@ -195,9 +196,12 @@ class ExtractiveComposer:
             answer = refusal(hits, evidence)
         else:
             weights = self._terms.question_terms(question) if self._terms is not None else {}
-            chosen = self._select(units, unit_vectors, scores, question, weights)
+            # Whether a unit is about the question, judged once per unit for every use below.
+            about = cache(lambda i: self._about(units[i], weights)) if weights else None
+            order = list(np.argsort(-scores, kind="stable"))
+            chosen = self._select(units, unit_vectors, scores, order, question, weights, about)
             answer = self._render(units, chosen, evidence)
-            absent = self._absent_values(units, scores, question, weights)
+            absent = self._absent_values(units, order, question, about)
             if absent:
                 what = " or ".join(_ABSENT[kind] for kind in absent)
                 note = f"The documents do not give {what} asked for. What they do say:"
@@ -207,19 +211,23 @@ class ExtractiveComposer:
         )
 
     def _absent_values(
-        self, units: list[_Unit], scores: np.ndarray, question: str, weights: dict[str, float]
+        self,
+        units: list[_Unit],
+        order: list[int],
+        question: str,
+        about: Callable[[int], bool] | None,
     ) -> list[str]:
         """The kinds of value the question asks for (a figure, a date, a name) that no candidate
         sentence gives *about the question*: a sentence counts only when it, with its passage's
         title and heading, holds `value_coverage` of the question's weighted terms."""
         kinds = [k for k in asked_types(question) if k in _ABSENT]
-        if not kinds or not weights or self._settings.value_coverage <= 0:
+        if not kinds or about is None or self._settings.value_coverage <= 0:
             return []
-        pool = list(np.argsort(-scores, kind="stable"))[: max(self._settings.value_candidates, 1)]
+        pool = order[: max(self._settings.value_candidates, 1)]
         absent = []
         for kind in kinds:
             bearing = [i for i in pool if carries(kind, units[i].text, question)]
-            if not any(self._about(units[i], weights) for i in bearing):
+            if not any(about(i) for i in bearing):
                 absent.append(kind)
         return absent
 
@@ -248,10 +256,11 @@ class ExtractiveComposer:
         units: list[_Unit],
         vectors: np.ndarray,
         scores: np.ndarray,
+        order: list[int],
         question: str,
         weights: dict[str, float],
+        about: Callable[[int], bool] | None,
     ) -> list[int]:
-        order = list(np.argsort(-scores, kind="stable"))
         best = order[0]
         floor = float(scores[best]) * self._settings.relative_cutoff
         pairs = _pairs(units)
@@ -295,7 +304,7 @@ class ExtractiveComposer:
                 pick = candidates[0]
             chosen.append(pick)
             candidates.remove(pick)
-        chosen, added = self._with_asked_values(units, chosen, order, question, kinds, weights)
+        chosen, added = self._with_asked_values(units, chosen, order, question, kinds, about)
         return self._with_both_sides(units, chosen, order, question, kinds, sides, added)
 
     def _restricted(
@@ -341,7 +350,7 @@ class ExtractiveComposer:
         order: list[int],
         question: str,
         kinds: list[str],
-        weights: dict[str, float],
+        about: Callable[[int], bool] | None,
     ) -> tuple[list[int], set[int]]:
         """`chosen` plus, for each kind of value the question asks for (a date for "when", a
         name for "where") that no chosen sentence about the question holds, the best sentence
@@ -350,13 +359,10 @@ class ExtractiveComposer:
         The added sentence replaces the weakest choice when the answer is full; it must be among
         the `value_candidates` best-scoring sentences. Returns the choice and the units added.
         """
-
-        def about(i: int) -> bool:
-            return not weights or self._about(units[i], weights)
-
+        is_about = about or (lambda i: True)
         added: set[int] = set()
         for kind in kinds:
-            if any(carries(kind, units[i].text, question) and about(i) for i in chosen):
+            if any(carries(kind, units[i].text, question) and is_about(i) for i in chosen):
                 continue
             pool = [
                 i
@@ -364,7 +370,7 @@ class ExtractiveComposer:
                 if i not in chosen and carries(kind, units[i].text, question)
             ]
             # The value of a sentence about what is asked (the population, not any figure).
-            found = next((i for i in pool if about(i)), None)
+            found = next((i for i in pool if is_about(i)), None)
             if found is None and not any(carries(kind, units[i].text, question) for i in chosen):
                 found = pool[0] if pool else None
             if found is not None:

@@ -18,6 +18,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -109,10 +110,16 @@ class LexicalIndex:
         self._roots = _Roots(())
         self._stem = _stemmer()
         self._question_stopwords = _question_stopwords()
+        # A question is tokenized once for unknown terms, the coverage gap and the composer.
+        self._question_words = lru_cache(maxsize=256)(self._content_words)
 
     def warm_up(self) -> None:
         """Build the index now."""
         self.refresh()
+
+    def _content_words(self, question: str) -> tuple[str, ...]:
+        """The stemmed words of `question` less function words and ways of asking."""
+        return tuple(t for t in self._tokenize([question], self._question_stopwords).vocab if t)
 
     def _tokenize(self, texts: Sequence[str], stopwords: str | list[str] = "en") -> Any:
         import bm25s
@@ -178,15 +185,14 @@ class LexicalIndex:
         self.refresh()
         if not self._vocab:
             return []
-        words = self._tokenize([text], self._question_stopwords).vocab
-        return sorted(t for t in words if t and t not in self._vocab and not self._roots.has(t))
+        words = self._question_words(text)
+        return sorted(t for t in words if t not in self._vocab and not self._roots.has(t))
 
     def question_terms(self, question: str) -> dict[str, float]:
         """The question's content terms (stemmed), each weighted by its IDF (a term the
         documents never use weighs most)."""
         self.refresh()
-        terms = [t for t in self._tokenize([question], self._question_stopwords).vocab if t]
-        return {t: self._idf.get(t, self._max_idf) for t in terms}
+        return {t: self._idf.get(t, self._max_idf) for t in self._question_words(question)}
 
     def terms_of(self, text: str) -> set[str]:
         """The stemmed terms of `text`."""
