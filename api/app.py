@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.keys import KeyStore
 from api.lifespan import lifespan
 from api.middleware import install_middleware
-from api.routes import admin, ask, chat, documents, feedback, health, openai_compat, pages
+from api.routes import admin, ask, chat, documents, feedback, health, keys, openai_compat, pages
 from assistant.container import Container
+from assistant.embedder import enforce_offline
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -23,9 +25,21 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(ask.router)
     app.include_router(pages.router)
-    for router in (chat, openai_compat, documents, feedback, admin):
+    for router in (chat, openai_compat, documents, feedback, admin, keys):
         app.include_router(router.router)
-    install_middleware(app, app.state.container.settings.api)
+    settings = app.state.container.settings
+    app.state.api_keys = KeyStore.in_dir(settings.data_dir)
+    install_middleware(app, settings.api, app.state.api_keys)
     install_error_handlers(app)
 
     return app
+
+
+def create_app_from_settings() -> FastAPI:
+    """The app of one worker process, for uvicorn's ``--factory`` (several workers need an import
+    string): a container from the environment's settings, offline unless
+    `embedding.allow_download` is set."""
+    container = Container()
+    if not container.settings.embedding.allow_download:
+        enforce_offline()
+    return create_app(container)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api.keys import KeyStore
 from api.middleware import request_id_of
 from assistant.container import Container
 from assistant.pipeline import Assistant
@@ -59,6 +60,12 @@ def get_library(request: Request) -> Library:
     return library
 
 
+def get_api_keys(request: Request) -> KeyStore:
+    """The API key store (the one the rate-limit middleware checks keys against)."""
+    keys: KeyStore = request.app.state.api_keys
+    return keys
+
+
 def get_request_id(request: Request) -> str:
     """The id of this request (also in the `X-Request-ID` response header)."""
     return request_id_of(request.scope) or ""
@@ -101,4 +108,5 @@ DocumentsDep = Annotated[DocumentCatalog, Depends(get_documents)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 RequestIdDep = Annotated[str, Depends(get_request_id)]
+ApiKeysDep = Annotated[KeyStore, Depends(get_api_keys)]
 AdminDep = Depends(require_admin)

@@ -3,22 +3,27 @@
 Each is a plain ASGI middleware so that it can answer before the body is read (a too-large or
 rate-limited request costs nothing) and so that streaming responses pass through untouched. Every
 response they produce is JSON ``{"detail": ...}`` like the rest of the API.
+
+Who the client is: the direct peer's address, or, when that peer is one of the trusted proxies,
+the right-most address of ``X-Forwarded-For`` that is not a trusted proxy (`client_address`); a
+request that presents an API key is counted as that key instead (`RateLimitMiddleware`).
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
 import logging
-import math
 import re
+import sqlite3
 import time
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from starlette.applications import Starlette
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -26,6 +31,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.keys import KeyStore, looks_like_key
+from api.limiter import Limiter, LimiterUnavailable
 from assistant.settings import ApiSettings
 
 access_log = logging.getLogger("api.access")
@@ -37,9 +44,63 @@ MULTIPART_SLACK = 64 * 1024
 """Bytes a multipart upload may carry beyond the file itself (boundaries, part headers)."""
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 def _client(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
+
+
+def trusted_networks(entries: Iterable[str]) -> tuple[Network, ...]:
+    """The networks of `api.trusted_proxies` entries (an address or a CIDR each)."""
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries)
+
+
+def _is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def client_address(scope: Scope, trusted: tuple[Network, ...] = ()) -> str:
+    """The address a request comes from.
+
+    The direct peer, unless it is a trusted proxy: then ``X-Forwarded-For`` is read from the
+    right (each proxy appends the address it saw), skipping trusted proxies, and the first
+    address that is not one is the client. Entries left of it were written by the client and
+    are never believed; an entry that is not an address ends the walk at the last trusted hop.
+    Without trusted proxies ``X-Forwarded-For`` is ignored.
+    """
+    peer = _client(scope)
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    hops = [
+        hop.strip()
+        for value in Headers(scope=scope).getlist("x-forwarded-for")
+        for hop in value.split(",")
+        if hop.strip()
+    ]
+    address = peer
+    for hop in reversed(hops):
+        try:
+            address = str(ipaddress.ip_address(hop))
+        except ValueError:
+            break
+        if not _is_trusted(address, trusted):
+            break
+    return address
+
+
+def presented_credential(scope: Scope) -> str | None:
+    """The token of ``Authorization: Bearer <token>``, else of ``X-API-Key``, else None."""
+    headers = Headers(scope=scope)
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return headers.get("x-api-key", "").strip() or None
 
 
 def request_id_of(scope: Scope) -> str | None:
@@ -54,8 +115,9 @@ class RequestContextMiddleware:
     the ``X-Request-ID`` response header, writes one JSON access-log line per request on the
     ``api.access`` logger, and turns an unhandled exception into a logged JSON 500."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, trusted_proxies: Collection[str] = ()) -> None:
         self.app = app
+        self.trusted = trusted_networks(trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,7 +125,8 @@ class RequestContextMiddleware:
             return
         incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
         request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -98,7 +161,8 @@ class RequestContextMiddleware:
                         "path": scope["path"],
                         "status": status,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                        "client": _client(scope),
+                        "client": client_address(scope, self.trusted),
+                        **({"api_key": state["api_key"]} if state.get("api_key") else {}),
                     }
                 )
             )
@@ -169,48 +233,96 @@ class BodyLimitMiddleware:
 
 
 class RateLimitMiddleware:
-    """Per-client limits (moving window, in memory) on the paths that do model work.
+    """Rate limits (moving window) on the paths that do model work, counted per API key or, for
+    anonymous requests, per client address; each path is counted separately.
 
-    The client is the remote address; each path is counted separately. A refused request gets 429
-    with ``Retry-After`` (seconds until the window frees a slot) before its body is read.
+    A request presenting one of our API keys (``Authorization: Bearer cpa_...`` or
+    ``X-API-Key: cpa_...``) is counted against that key's own limit and never against the
+    address limit; an unknown or revoked key gets 401. The admin key is not limited. A credential
+    that is not one of our keys (OpenAI clients must send one) leaves the request anonymous.
+    A refused request gets 429 with ``Retry-After`` (seconds until the window frees a slot)
+    before its body is read; counts kept in an unreachable Redis give 503.
     """
 
-    def __init__(self, app: ASGIApp, rate: str, paths: Collection[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        rate: str,
+        paths: Collection[str],
+        limiter: Limiter | None = None,
+        keys: KeyStore | None = None,
+        admin_key: str = "",
+        trusted_proxies: Collection[str] = (),
+    ) -> None:
         self.app = app
-        self.items: list[RateLimitItem] = parse_many(rate) if rate.strip() else []
+        self.items: list[RateLimitItem] = _items(rate)
         self.paths = frozenset(paths)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = limiter or Limiter()
+        self.keys = keys
+        self.admin_key = admin_key
+        self.trusted = trusted_networks(trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or not self.items
-            or scope["method"] != "POST"
-            or scope["path"] not in self.paths
-        ):
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
             await self.app(scope, receive, send)
             return
-        key = (_client(scope), scope["path"])
-        blocked = [item for item in self.items if not self.limiter.test(item, *key)]
-        if not blocked:
-            for item in self.items:
-                self.limiter.hit(item, *key)
+        credential = presented_credential(scope)
+        if credential and self.admin_key and _same(credential, self.admin_key):
             await self.app(scope, receive, send)
             return
-        now = time.time()
-        wait = max(
-            math.ceil(self.limiter.get_window_stats(item, *key).reset_time - now)
-            for item in blocked
-        )
-        limits_text = "; ".join(str(item) for item in blocked)
+        if credential and looks_like_key(credential):
+            try:
+                key = self.keys.verify(credential) if self.keys is not None else None
+            except sqlite3.Error:
+                error_log.exception("the API key store cannot be read")
+                await _error(scope, receive, send, 503, "the API key store is unavailable")
+                return
+            if key is None or key.revoked:
+                what = "revoked" if key is not None else "unknown"
+                detail = f"invalid API key: this key is {what} (ask an admin for a valid one)"
+                await _error(scope, receive, send, 401, detail, {"WWW-Authenticate": "Bearer"})
+                return
+            scope.setdefault("state", {})["api_key"] = key.id
+            items, bucket = _items(key.rate), ("key", key.id, scope["path"])
+        else:
+            items = self.items
+            bucket = ("addr", client_address(scope, self.trusted), scope["path"])
+        if not items:
+            await self.app(scope, receive, send)
+            return
+        try:
+            wait = await self.limiter.acquire_async(items, *bucket)
+        except LimiterUnavailable as exc:
+            error_log.error("rate-limit storage unreachable: %s", exc)
+            detail = "the rate-limit store is unreachable; try again shortly"
+            await _error(scope, receive, send, 503, detail, {"Retry-After": "5"})
+            return
+        if wait is None:
+            await self.app(scope, receive, send)
+            return
+        limits_text = "; ".join(str(item) for item in items)
+        who = "this API key" if bucket[0] == "key" else "this address"
         await _error(
             scope,
             receive,
             send,
             429,
-            f"rate limit exceeded ({limits_text}); retry in {max(wait, 1)} s",
-            {"Retry-After": str(max(wait, 1))},
+            f"rate limit exceeded for {who} ({limits_text}); retry in {wait} s",
+            {"Retry-After": str(wait)},
         )
+
+
+@lru_cache(maxsize=256)
+def _parsed(rate: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(rate)) if rate.strip() else ()
+
+
+def _items(rate: str) -> list[RateLimitItem]:
+    return list(_parsed(rate))
+
+
+def _same(offered: str, expected: str) -> bool:
+    return hmac.compare_digest(offered.encode("utf-8"), expected.encode("utf-8"))
 
 
 class JSONCORSMiddleware(CORSMiddleware):
@@ -244,14 +356,25 @@ async def _error(
 RATE_LIMITED_PATHS = ("/v1/ask", "/v1/chat", "/v1/chat/completions", "/v1/feedback")
 
 
-def install_middleware(app: Starlette, settings: ApiSettings) -> None:
-    """Add the middleware, outermost first: request id and access log, CORS, rate limit, size."""
+def install_middleware(app: Starlette, settings: ApiSettings, keys: KeyStore | None = None) -> None:
+    """Add the middleware, outermost first: request id and access log, CORS, rate limit, size.
+
+    The rate limiter is built here, so a bad `api.limits_storage` fails at start-up.
+    """
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    app.add_middleware(RateLimitMiddleware, rate=settings.rate_limit, paths=RATE_LIMITED_PATHS)
+    app.add_middleware(
+        RateLimitMiddleware,
+        rate=settings.rate_limit,
+        paths=RATE_LIMITED_PATHS,
+        limiter=Limiter(settings.limits_storage),
+        keys=keys,
+        admin_key=settings.admin_api_key.get_secret_value(),
+        trusted_proxies=settings.trusted_proxies,
+    )
     app.add_middleware(
         JSONCORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -260,7 +383,7 @@ def install_middleware(app: Starlette, settings: ApiSettings) -> None:
         expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
         max_age=600,
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
     if not access_log.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))

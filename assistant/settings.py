@@ -7,11 +7,12 @@ directory is read too. Every default works offline with no variables set.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,34 @@ class EmbeddingSettings(BaseModel):
     allow_download: bool = Field(
         default=False,
         description="Let Hugging Face libraries reach the network (off: HF_HUB_OFFLINE=1).",
+    )
+    backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        default="torch",
+        description=(
+            "What runs the model: `torch` (sentence-transformers), `onnx` (ONNX Runtime, the "
+            "same vectors) or `onnx-int8` (ONNX Runtime with int8 weights: faster, vectors "
+            "within cosine 0.99 of torch; changing to or from it re-embeds the store on the "
+            "next ingest). ONNX files are exported offline on first use into "
+            "DATA_DIR/models/onnx; the export needs the `[onnx]` extra."
+        ),
+    )
+    threads: int = Field(
+        default=0,
+        ge=0,
+        description="Threads one encoding may use (torch or ONNX Runtime); 0: one per core.",
+    )
+    query_cache: int = Field(
+        default=2048,
+        ge=0,
+        description="Question vectors kept in memory (least recently used dropped); 0: off.",
+    )
+    micro_batch: int = Field(
+        default=32,
+        ge=1,
+        description=(
+            "Most questions encoded in one batch when several requests need a question vector "
+            "at once (they queue while the model is busy); 1: one at a time."
+        ),
     )
 
 
@@ -77,9 +106,21 @@ class RetrievalSettings(BaseModel):
 class RankingSettings(BaseModel):
     """The ranking stage between fusion and composition."""
 
-    kind: Literal["none"] = Field(
+    kind: Literal["none", "reader"] = Field(
         default="none",
-        description="`none` keeps the fused order (the stage where a cross-encoder will plug in).",
+        description=(
+            "`none` keeps the fused order; `reader` reorders the fused top `candidates` by the "
+            "distilled reader's P(answers) blended with their similarity."
+        ),
+    )
+    candidates: int = Field(
+        default=20, ge=1, le=100, description="Fused passages the reader ranker rescores."
+    )
+    reader_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Weight of the reader's P(answers) against similarity in the reader ranker.",
     )
 
 
@@ -148,9 +189,28 @@ class AnswerSettings(BaseModel):
         le=100,
         description="Most items of a list answer (a list question gets all of a list's items).",
     )
+    reader_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Weight of the distilled reader's P(answers) in a sentence's score (0: the reader is "
+            "not loaded; the score is the question similarity blended with the passage's)."
+        ),
+    )
     mmr_lambda: float = Field(
         default=0.7, ge=0.0, le=1.0, description="Relevance vs. novelty trade-off (MMR)."
     )
+
+
+class ReaderSettings(BaseModel):
+    """The distilled reader (a small cross-encoder shipped in the repository)."""
+
+    path: Path = Field(
+        default=PROJECT_ROOT / "assistant" / "models" / "reader",
+        description="Folder of the reader model (a sentence-transformers CrossEncoder).",
+    )
+    batch_size: int = Field(default=32, ge=1, description="Pairs scored per forward pass.")
 
 
 class LLMSettings(BaseModel):
@@ -230,6 +290,15 @@ class ApiSettings(BaseModel):
 
     host: str = Field(default="127.0.0.1", description="Bind address of `serve`.")
     port: int = Field(default=8000, description="Port of `serve`.")
+    workers: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description=(
+            "API worker processes `serve-cluster` starts against the Chroma server (each loads "
+            "its own copy of the model). `serve` alone runs one process."
+        ),
+    )
     admin_api_key: SecretStr = Field(
         default=SecretStr(""),
         description=(
@@ -249,7 +318,24 @@ class ApiSettings(BaseModel):
         description=(
             "Requests per client address to /v1/ask, /v1/chat, /v1/chat/completions and "
             "/v1/feedback (each path counted separately), in `limits` notation such as "
-            "`60/minute` or `10/second;500/hour`. Empty: no limit."
+            "`60/minute` or `10/second;500/hour`. Empty: no limit. Requests with an API key "
+            "count against the key's own limit instead (`cluster-assistant keys create`)."
+        ),
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description=(
+            'Addresses or CIDRs of reverse proxies, e.g. `["127.0.0.1", "10.0.0.0/8"]`. Only a '
+            "request whose direct peer is one of them has its client address taken from "
+            "`X-Forwarded-For` (the right-most entry that is not a trusted proxy); otherwise "
+            "that header is ignored. Empty: never believed."
+        ),
+    )
+    limits_storage: str = Field(
+        default="memory://",
+        description=(
+            "Where rate-limit counts live, as a `limits` storage URI: `memory://` (this "
+            "process only) or `redis://host:port` (shared by every worker using that Redis)."
         ),
     )
     max_body_bytes: int = Field(
@@ -262,6 +348,16 @@ class ApiSettings(BaseModel):
         default=True,
         description="Load the embedding model and the BM25 index when the service starts.",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an IP address or CIDR: {entry!r}") from exc
+        return value
 
 
 class Settings(BaseSettings):
@@ -287,6 +383,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     ranking: RankingSettings = Field(default_factory=RankingSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    reader: ReaderSettings = Field(default_factory=ReaderSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     verification: VerificationSettings = Field(default_factory=VerificationSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)

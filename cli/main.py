@@ -4,6 +4,10 @@ ingest            ingest.cli        index files into the store
 ask, llm serve    assistant.cli     answer a question; serve a packaged LLM
 eval ...          evals.cli         score quality, validate the judge, calibrate refusal
 serve             api.cli           the HTTP API
+serve-cluster     cli.cluster       Chroma server, Redis and several API workers
+keys ...          api.keys_cli      create, list and revoke API keys
+reader ...        evals.reader.cli  label pairs with the teacher, train the distilled reader
+bench             evals.bench.cli   ingest, query and service speed → docs/benchmarks.md
 """
 
 from __future__ import annotations
@@ -11,8 +15,12 @@ from __future__ import annotations
 import typer
 
 from api import cli as api_cli
+from api import keys_cli
 from assistant import cli as assistant_cli
+from cli import cluster as cluster_cli
 from evals import cli as evals_cli
+from evals.bench import cli as bench_cli
+from evals.reader import cli as reader_cli
 from ingest import cli as ingest_cli
 
 app = typer.Typer(
@@ -24,3 +32,7 @@ app.add_typer(ingest_cli.app)
 app.add_typer(assistant_cli.app)
 app.add_typer(evals_cli.eval_app, name="eval")
 app.add_typer(api_cli.app)
+app.add_typer(cluster_cli.app)
+app.add_typer(keys_cli.keys_app, name="keys")
+app.add_typer(reader_cli.reader_app, name="reader")
+app.add_typer(bench_cli.bench_app, name="bench")

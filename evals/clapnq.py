@@ -46,6 +46,17 @@ def available(folder: Path = DEFAULT_DIR) -> bool:
     return all((folder / name).is_file() for name in FILES.values())
 
 
+def passages_by_case(folder: Path = DEFAULT_DIR) -> dict[str, tuple[str, str, str]]:
+    """Each question's passage as (document id, title, detokenised text), by case id."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for answerable in (True, False):
+        for row in _rows(folder, answerable):
+            passage = row["passages"][0]
+            doc_id = passage_id(passage["title"], passage["text"])
+            found[f"clapnq-{row['id']}"] = (doc_id, passage["title"], detokenize(passage["text"]))
+    return found
+
+
 def write_corpus(folder: Path, target: Path) -> int:
     """Write one Markdown file per distinct passage; return the count."""
     passages: dict[str, tuple[str, str]] = {}

@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from assistant.cli import console, offline_container, progress_bar
+from assistant.settings import get_settings
 from evals.splits import Selection
 
 eval_app = typer.Typer(
@@ -80,6 +81,30 @@ def _run_eval(
     return _evaluate(dataset, container, cases, judge_name)
 
 
+def _run_remote(
+    url: str, api_key: str | None, dataset: str, limit: int | None, judge_name: str, half: str
+) -> tuple[Any, Any]:
+    """Run `dataset`'s cases through the service at `url`; exit 2 when it fails."""
+    from evals.errors import DatasetUnavailable
+    from evals.remote import ServiceError, client, load_cases, run_remote
+
+    try:
+        cases = load_cases(dataset, limit, half)
+        with client(url, api_key) as http, progress_bar() as progress:
+            task = progress.add_task(f"evaluating {dataset} at {url}", total=len(cases))
+            judge, chosen = _judge(judge_name)
+            return run_remote(
+                http,
+                cases,
+                lambda done, _: progress.update(task, completed=done),
+                judge=judge,
+                judge_name=chosen,
+            )
+    except (DatasetUnavailable, ServiceError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
 @eval_app.callback()
 def eval_(
     ctx: typer.Context,
@@ -105,6 +130,21 @@ def eval_(
             help="Only the dev or the test half of the cases (a fixed hash of their ids)."
         ),
     ] = "all",
+    url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            help="Ask a running service (e.g. http://127.0.0.1:8000) through POST /v1/ask "
+            "instead of the local store."
+        ),
+    ] = None,
+    api_key: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            envvar="ASSISTANT_EVAL_API_KEY",
+            show_envvar=True,
+            help="API key sent to --url (`cluster-assistant keys create`): its own rate limit.",
+        ),
+    ] = None,
 ) -> None:
     """Run a dataset and write results.jsonl, summary.json, report.md and report.html."""
     if ctx.invoked_subcommand is not None:
@@ -113,14 +153,19 @@ def eval_(
     from evals.report import write_outputs
 
     target = out or Path("evals/out") / Path(dataset).stem
-    container, results, summary = _run_eval(dataset, limit, judge, half)
+    if url:
+        results, summary = _run_remote(url, api_key, dataset, limit, judge, half)
+        threshold = get_settings().answer.refusal_threshold
+    else:
+        container, results, summary = _run_eval(dataset, limit, judge, half)
+        threshold = container.settings.answer.refusal_threshold
     summary["half"] = half
     write_outputs(
         target,
         results,
         summary,
-        threshold=container.settings.answer.refusal_threshold,
-        title=f"Evaluation report: {dataset}",
+        threshold=threshold,
+        title=f"Evaluation report: {dataset}" + (f" at {url}" if url else ""),
     )
     sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     if compare is not None:

@@ -23,6 +23,7 @@ from assistant.answer.answer_types import (
     compared_sides,
     mentions,
 )
+from assistant.answer.reader import pair_text
 from assistant.answer.units import UnitVectorLookup, unit_matrix
 from assistant.embedder import Embedder
 from assistant.settings import AnswerSettings
@@ -62,6 +63,14 @@ _ADVICE_QUESTION = re.compile(
 UNKNOWN_TERMS_COUNTED = 2  # at most this many unknown question terms lower the evidence
 LIST_MARGIN = 0.12  # a list passage may score this much below the best passage
 RESTRICTION_SHARE = 0.5  # a question term held by at most this share of a list's items narrows it
+
+
+class UnitReader(Protocol):
+    """What the composer needs from a reader: P(a candidate answers the question)."""
+
+    def warm_up(self) -> None: ...
+
+    def scores(self, question: str, candidates: Sequence[str]) -> np.ndarray: ...
 
 
 class TermIndex(Protocol):
@@ -153,15 +162,19 @@ class ExtractiveComposer:
         settings: AnswerSettings,
         unit_vectors: UnitVectorLookup | None = None,
         terms: TermIndex | None = None,
+        reader: UnitReader | None = None,
     ) -> None:
         self._embedder = embedder
         self._settings = settings
         self._lookup = unit_vectors
         self._terms = terms
+        self._reader = reader if settings.reader_weight > 0 else None
 
     def warm_up(self) -> None:
-        """Load the embedding model now."""
+        """Load the embedding model (and the reader, when it is used) now."""
         self._embedder.warm_up()
+        if self._reader is not None:
+            self._reader.warm_up()
 
     def _vectors(self, units: list[_Unit]) -> np.ndarray:
         keys = [(u.hit.chunk.id, u.index, u.text) for u in units]
@@ -183,6 +196,14 @@ class ExtractiveComposer:
         sentence_sims = unit_vectors @ question_vector
         chunk_scores = np.array([u.hit.score for u in units], dtype=np.float32)
         scores = SENTENCE_WEIGHT * sentence_sims + (1 - SENTENCE_WEIGHT) * chunk_scores
+        if self._reader is not None:
+            # The reader's P(answers) of each unit, shown with its passage's title and heading.
+            read = self._reader.scores(
+                question,
+                [pair_text(u.hit.chunk.title, u.hit.chunk.section, u.text) for u in units],
+            )
+            weight = self._settings.reader_weight
+            scores = (1 - weight) * scores + weight * read
         best = int(np.argmax(scores))
         # Terms the documents never mention lower the evidence: the passages found are about
         # something near the question, not the thing asked.

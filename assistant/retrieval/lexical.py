@@ -1,10 +1,13 @@
 """BM25 over the same chunks as Chroma (bm25s), kept in step with the store.
 
-The index is built in memory from the store's chunks on first use, in well under a second for
-thousands of chunks, and rebuilt whenever the store has changed (`ChunkStore.signature`, cheap to
-read on every query). It also gives the corpus vocabulary, which refusal uses to spot question
-terms the documents never mention, and the weight of each term, which the composer uses to check
-that a sentence is about what the question asks.
+The index is built from the store's chunks on first use and rebuilt whenever the store has changed
+(`ChunkStore.signature`, cheap to read on every query). Given a folder (the container passes
+DATA_DIR/lexical), each build is also saved there under the store's signature, and a process that
+starts against an unchanged store loads it instead of reading and tokenizing every chunk again.
+
+The index also gives the corpus vocabulary, which refusal uses to spot question terms the
+documents never mention, and the weight of each term, which the composer uses to check that a
+sentence is about what the question asks.
 
 Inflections the stemmer leaves apart ("Swedish"/"Sweden", "Finnish"/"Finland", "Estonian"/
 "Estonia") meet at a shared *root*: the stem less one derivational ending (`root`). A question term
@@ -14,11 +17,19 @@ query term the corpus lacks is searched by the corpus terms that share its root.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import logging
+import os
 import re
+import shutil
 import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -40,14 +51,34 @@ _ASKING_WORDS = frozenset(
 )
 
 
+log = logging.getLogger(__name__)
+
+
+def _sklearn_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop list, read from its data module alone: importing
+    `sklearn.feature_extraction` (numpy, scipy, ...) cost two seconds of every start-up."""
+    package = importlib.util.find_spec("sklearn")
+    if package is not None and package.origin is not None:
+        path = Path(package.origin).parent / "feature_extraction" / "_stop_words.py"
+        spec = importlib.util.spec_from_file_location("_sklearn_stop_words", path)
+        if path.is_file() and spec is not None and spec.loader is not None:
+            module = ModuleType(spec.name)
+            spec.loader.exec_module(module)
+            words = getattr(module, "ENGLISH_STOP_WORDS", None)
+            if isinstance(words, frozenset):
+                return words
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # pragma: no cover
+
+    return frozenset(ENGLISH_STOP_WORDS)  # pragma: no cover
+
+
 def _question_stopwords() -> list[str]:
     """Words a question's coverage is not judged on: bm25s's short English list (33 words) lacks
     "one", "should" and the like, which then read as terms the passages miss; scikit-learn's list
     (318 words) has them, and `_ASKING_WORDS` the ways of asking it lacks."""
     import bm25s.stopwords
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return sorted(set(bm25s.stopwords.STOPWORDS_EN) | ENGLISH_STOP_WORDS | _ASKING_WORDS)
+    return sorted(set(bm25s.stopwords.STOPWORDS_EN) | _sklearn_stop_words() | _ASKING_WORDS)
 
 
 # Endings of demonyms, languages and place names ("-ish", "-ian", "-ese", "-land", "-ia", "-en").
@@ -95,10 +126,14 @@ class LexicalHit:
 
 
 class LexicalIndex:
-    """A BM25 index of every chunk (title, section and text), rebuilt when the store changes."""
+    """A BM25 index of every chunk (title, section and text), rebuilt when the store changes and,
+    with a `cache_dir`, saved there and loaded by the next process while the store is unchanged."""
 
-    def __init__(self, store: ChunkStore) -> None:
+    def __init__(self, store: ChunkStore, cache_dir: Path | None = None) -> None:
         self._store = store
+        self._cache_dir = cache_dir
+        self.loaded_from_cache = False
+        """Whether the current index was loaded from `cache_dir` rather than built."""
         self._lock = threading.Lock()
         self._built_for: object = None
         self._ids: list[str] = []
@@ -136,28 +171,106 @@ class LexicalIndex:
         with self._lock:
             if signature == self._built_for:
                 return
+            folder = self._folder(signature)
+            built = self._load(folder) if folder is not None else None
+            self.loaded_from_cache = built is not None
+            if built is None:
+                built = self._build()
+                if folder is not None and built.bm25 is not None:
+                    self._save(built, folder)
+            self._install(built)
+            self._built_for = signature
+
+    def _build(self) -> _Built:
+        """Read and tokenize every chunk, and index them."""
+        import bm25s
+
+        chunks = self._store.all_chunks()
+        if not chunks:
+            return _Built([], {}, [], None)
+        tokens = self._tokenize([c.embedding_text for c in chunks])
+        bm25 = bm25s.BM25()
+        bm25.index(tokens, show_progress=False)
+        return _Built(
+            [c.id for c in chunks],
+            dict(tokens.vocab),
+            [np.asarray(ids, dtype=np.int64) for ids in tokens.ids],
+            bm25,
+        )
+
+    def _install(self, built: _Built) -> None:
+        """Make `built` the current index, with the vocabulary, roots, IDF and terms per chunk."""
+        self._ids = built.ids
+        self._bm25 = built.bm25
+        if built.bm25 is None:
+            self._vocab, self._idf, self._terms = frozenset(), {}, {}
+            self._roots = _Roots(())
+            return
+        self._vocab = frozenset(k for k in built.vocab if k)
+        self._roots = _Roots(self._vocab)
+        self._idf = _idf(built.vocab, built.token_ids, len(built.ids))
+        self._max_idf = max(self._idf.values(), default=1.0)
+        words = {i: term for term, i in built.vocab.items()}
+        self._terms = {
+            cid: frozenset(words[int(i)] for i in ids)
+            for cid, ids in zip(built.ids, built.token_ids, strict=True)
+        }
+
+    def _folder(self, signature: object) -> Path | None:
+        """Where the index of the store at `signature` is saved (None: not saved)."""
+        if self._cache_dir is None:
+            return None
+        key = hashlib.sha256(f"{CACHE_VERSION}|{signature!r}".encode()).hexdigest()[:16]
+        return self._cache_dir / key
+
+    def _load(self, folder: Path) -> _Built | None:
+        """The index saved in `folder`, or None when there is none (or it cannot be read)."""
+        if not (folder / _TERMS_FILE).is_file():
+            return None
+        try:
             import bm25s
 
-            chunks = self._store.all_chunks()
-            self._ids = [c.id for c in chunks]
-            if chunks:
-                tokens = self._tokenize([c.embedding_text for c in chunks])
-                bm25 = bm25s.BM25()
-                bm25.index(tokens, show_progress=False)
-                self._bm25 = bm25
-                self._vocab = frozenset(k for k in tokens.vocab if k)
-                self._roots = _Roots(self._vocab)
-                self._idf = _idf(tokens, len(chunks))
-                self._max_idf = max(self._idf.values(), default=1.0)
-                words = {i: term for term, i in tokens.vocab.items()}
-                self._terms = {
-                    c.id: frozenset(words[i] for i in ids)
-                    for c, ids in zip(chunks, tokens.ids, strict=True)
-                }
-            else:
-                self._bm25, self._vocab, self._idf, self._terms = None, frozenset(), {}, {}
-                self._roots = _Roots(())
-            self._built_for = signature
+            with np.load(folder / _TERMS_FILE, allow_pickle=False) as saved:
+                ids = [str(i) for i in saved["ids"]]
+                terms = [str(t) for t in saved["terms"]]
+                flat, offsets = saved["token_ids"], saved["offsets"]
+            bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+            token_ids = [flat[offsets[n] : offsets[n + 1]] for n in range(len(ids))]
+            return _Built(ids, {t: i for i, t in enumerate(terms)}, token_ids, bm25)
+        except Exception as exc:  # a damaged or foreign file: rebuild (and overwrite it)
+            log.warning("lexical index in %s not loaded (%s); rebuilding", folder, exc)
+            return None
+
+    def _save(self, built: _Built, folder: Path) -> None:
+        """Write `built` to `folder` atomically (a scratch folder renamed into place), and drop
+        the indexes of earlier store states. Failing to save only costs the next start a build."""
+        assert self._cache_dir is not None and built.bm25 is not None
+        scratch = self._cache_dir / f".tmp-{uuid.uuid4().hex}"
+        try:
+            scratch.mkdir(parents=True)
+            terms = sorted(built.vocab, key=built.vocab.__getitem__)
+            if [built.vocab[t] for t in terms] != list(range(len(terms))):
+                raise ValueError("token ids are not 0..n-1")
+            lengths = [len(ids) for ids in built.token_ids]
+            np.savez(
+                scratch / _TERMS_FILE,
+                ids=np.asarray(built.ids, dtype=str),
+                terms=np.asarray(terms, dtype=str),
+                token_ids=np.concatenate(built.token_ids).astype(np.int64),
+                offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+            )
+            built.bm25.save(str(scratch / "bm25"), show_progress=False)
+            os.replace(scratch, folder)
+        except OSError as exc:
+            if not (folder / _TERMS_FILE).is_file():  # else another process saved it first
+                log.warning("lexical index not saved to %s: %s", folder, exc)
+        except ValueError as exc:
+            log.warning("lexical index not saved to %s: %s", folder, exc)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        for other in self._cache_dir.iterdir():
+            if other != folder and not other.name.startswith(".tmp-"):
+                shutil.rmtree(other, ignore_errors=True)
 
     def search(self, query: str, k: int) -> list[LexicalHit]:
         """The `k` best chunks by BM25 (chunks with a zero score are left out)."""
@@ -238,14 +351,31 @@ class LexicalIndex:
         return 1.0 - self.covered(weights, present)
 
 
-def _idf(tokens: Any, documents: int) -> dict[str, float]:
+CACHE_VERSION = "1"
+"""Part of a saved index's folder name: bump it when what is saved changes."""
+_TERMS_FILE = "terms.npz"
+
+
+@dataclass(frozen=True)
+class _Built:
+    """An index as built or loaded: chunk ids, term → token id, each chunk's token ids, BM25."""
+
+    ids: list[str]
+    vocab: dict[str, int]
+    token_ids: list[np.ndarray]
+    bm25: Any
+
+
+def _idf(
+    vocab: dict[str, int], token_ids: Sequence[np.ndarray], documents: int
+) -> dict[str, float]:
     """Inverse document frequency of every indexed term."""
-    frequency = np.zeros(len(tokens.vocab), dtype=np.int64)
-    for ids in tokens.ids:
+    frequency = np.zeros(len(vocab), dtype=np.int64)
+    for ids in token_ids:
         frequency[np.unique(np.asarray(ids, dtype=np.int64))] += 1
     return {
         term: float(np.log((documents + 1) / (frequency[i] + 0.5)))
-        for term, i in tokens.vocab.items()
+        for term, i in vocab.items()
         if term
     }
 

@@ -166,10 +166,14 @@ class ChunkStore:
         catalogue) rebuild when it differs from the one they were built for.
         """
         name = self._settings.chroma.collection
-        _ = self.collection
+        cached = self.collection
         try:
-            metadata = self._client.get_collection(name, embedding_function=None).metadata or {}
-            return int(self.collection.count()), metadata.get(REVISION_KEY)
+            current = self._client.get_collection(name, embedding_function=None)
+            if current.id != cached.id:  # dropped and re-created by another process (a rebuild)
+                with self._lock:
+                    self._collection, self._units = current, None
+            metadata = current.metadata or {}
+            return int(current.count()), metadata.get(REVISION_KEY)
         except Exception as exc:
             raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
 

@@ -264,3 +264,38 @@ def test_navigation_passages_are_never_quoted() -> None:
     toc = ScoredChunk(replace(toc.chunk, navigation=True), toc.score, toc.rank)
     answer = comp.compose("wage?", emb.embed(["wage"])[0], [toc, hit("The wage is high.", 0.8, 1)])
     assert "Contents" not in answer.answer and "The wage is high" in answer.answer
+
+
+class FigureReader:
+    """A stand-in reader: only a unit giving a percentage answers."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def warm_up(self) -> None: ...
+
+    def scores(self, question: str, candidates: Sequence[str]) -> np.ndarray:
+        self.seen = list(candidates)
+        return np.array([1.0 if "%" in c else 0.0 for c in candidates], dtype=np.float32)
+
+
+def test_the_reader_decides_which_sentence_answers_when_it_is_weighted() -> None:
+    emb = KeywordEmbedder()
+    reader = FigureReader()
+    settings = AnswerSettings(refusal_threshold=0.3, max_sentences=1, reader_weight=0.6)
+    comp = ExtractiveComposer(emb, settings, reader=reader)  # type: ignore[arg-type]
+    hits = [
+        hit("The wage study covers the alliance wage. The average wage is 13.5% higher.", 0.9, 0)
+    ]
+    answer = comp.compose("How much higher is the wage?", emb.embed(["wage"])[0], hits)
+    assert answer.answer == "The average wage is 13.5% higher [1]."
+    # The reader sees each unit with its document's title and heading.
+    assert reader.seen[0].startswith("Doc 0 — Wages: ")
+
+
+def test_a_reader_with_no_weight_is_never_asked() -> None:
+    emb = KeywordEmbedder()
+    reader = FigureReader()
+    comp = ExtractiveComposer(emb, AnswerSettings(refusal_threshold=0.3), reader=reader)  # type: ignore[arg-type]
+    comp.compose("wage?", emb.embed(["wage"])[0], [hit("The wage is 13.5% higher.", 0.9, 0)])
+    assert reader.seen == []

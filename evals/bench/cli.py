@@ -1,0 +1,101 @@
+"""`cluster-assistant bench`: ingest, query and service performance → JSON + docs/benchmarks.md.
+
+Imports nothing heavy at module level: `cluster-assistant serve` imports this file too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+bench_app = typer.Typer(
+    help="Measure ingest, query and service speed; write docs/benchmarks.md with plots.",
+    invoke_without_command=True,
+)
+
+
+@bench_app.callback()
+def bench(
+    only: Annotated[
+        Optional[str],  # noqa: UP045 - typer needs Optional here
+        typer.Option(help="Sections to run, comma-separated: ingest,query,service (default: all)."),
+    ] = None,
+    sizes: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            help="Store sizes in chunks, comma-separated; `starter` is the starter corpus alone "
+            "(default: starter,1000,10000,100000; quick: 200)."
+        ),
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option(help="A run of under a minute: tiny store, few questions and requests.")
+    ] = False,
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            help="Folder for benchmarks.md and benchmarks/ (results.json, plots). Default: docs, "
+            "or DATA_DIR/bench/report with --quick."
+        ),
+    ] = None,
+    concurrency: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Service concurrency levels (default 1,4,16; quick: 1,2)."),
+    ] = None,
+    requests: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(min=1, help="Most requests per concurrency level (default 400; quick: 8)."),
+    ] = None,
+    seconds: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(min=1, help="Most seconds per concurrency level (default 30; quick: 10)."),
+    ] = None,
+    questions: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(min=1, help="Questions per store in the query section (default: all dev)."),
+    ] = None,
+) -> None:
+    """Run the benchmark (stores built or reused under DATA_DIR/bench) and write the report."""
+    from assistant.cli import console, offline_container
+    from assistant.container import Container
+    from evals.bench import config as cfg
+    from evals.bench.runner import bench_settings, run
+
+    try:
+        sections = cfg.parse_sections(only) if only else cfg.SECTIONS
+        size_list = cfg.parse_sizes(sizes) if sizes else None
+        levels = cfg.parse_levels(concurrency) if concurrency else None
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    container = offline_container()
+    base = cfg.quick_config() if quick else cfg.BenchConfig()
+    command = ["cluster-assistant", "bench"]
+    command += ["--quick"] if quick else []
+    command += ["--only", ",".join(sections)] if only else []
+    command += ["--sizes", ",".join(size_list)] if size_list else []
+    command += ["--concurrency", ",".join(map(str, levels))] if levels else []
+    command += ["--requests", str(requests)] if requests else []
+    command += ["--seconds", f"{seconds:g}"] if seconds else []
+    command += ["--questions", str(questions)] if questions else []
+    command += ["--out", str(out)] if out else []
+    config = replace(
+        base,
+        sections=sections,
+        sizes=size_list or base.sizes,
+        concurrency=levels or base.concurrency,
+        requests=requests or base.requests,
+        seconds=seconds or base.seconds,
+        max_questions=questions or base.max_questions,
+        out=out or (container.settings.data_dir / "bench" / "report" if quick else base.out),
+        command=" ".join(command),
+    )
+    settings = bench_settings(container.settings)
+    embedder = Container(settings).embedder
+    results = run(config, settings, embedder, lambda m: console.print(m))
+    for target in results["targets"]:
+        mark = {True: "[green]met[/green]", False: "[red]missed[/red]", None: "not measured"}
+        console.print(f"{mark[target['met']]:>24}  {target['figure']}: {target['measured']}")
+    console.print(f"written: {config.markdown_path}, {config.json_path}")

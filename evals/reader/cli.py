@@ -1,0 +1,75 @@
+"""`cluster-assistant reader`: label pairs with the teacher; train the student reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from assistant.cli import console
+
+reader_app = typer.Typer(help="The distilled reader: `reader label` (teacher), `reader train`.")
+
+
+@reader_app.command("label")
+def label_command(
+    pairs: Annotated[int, typer.Option(help="Stop after labelling this many pairs.")] = 1000,
+    agreement: Annotated[
+        int, typer.Option(help="First judge this many ClapNQ dev questions' human-labelled units.")
+    ] = 0,
+    teacher_name: Annotated[
+        str, typer.Option("--teacher", help="Packaged teacher model.")
+    ] = "qwen2.5-1.5b",
+    threads: Annotated[int, typer.Option(help="CPU threads for the teacher (0: all).")] = 0,
+) -> None:
+    """Append teacher-labelled pairs to evals/datasets/reader/ (resumable: stop at any time)."""
+    from assistant.embedder import SentenceTransformerEmbedder
+    from assistant.llm.chat import chat_model
+    from assistant.llm.server import PackagedLLMServer
+    from assistant.settings import LLMSettings, Settings
+    from evals.reader import agreement as agree
+    from evals.reader.sources import all_passages
+    from evals.reader.teacher import LABELS_PATH, PairMaker, Teacher, label, schedule
+
+    settings = Settings()
+    embedder = SentenceTransformerEmbedder(settings.embedding)
+    server = PackagedLLMServer(
+        teacher_name, port=0, threads=threads or None, reuse_prompt_cache=True
+    )
+    base_url = server.start()
+    try:
+        model = chat_model(LLMSettings(base_url=base_url, model=teacher_name, max_tokens=48))
+        teacher = Teacher(model, teacher_name)
+        if agreement:
+            chosen = agree.sample(agree.human_pairs(), agreement)
+            rows = agree.measure(teacher, chosen, progress=console.log)
+            console.print(f"agreement with ClapNQ human labels: {agree.summary(rows)}")
+        passages = all_passages(settings, embedder)
+        maker = PairMaker(embedder, passages)
+        made = label(teacher, maker, schedule(passages), limit_pairs=pairs, progress=console.log)
+        console.print(f"{made} pairs labelled into {LABELS_PATH}")
+    finally:
+        server.stop()
+
+
+@reader_app.command("train")
+def train_command(
+    layers: Annotated[int, typer.Option(help="Transformer layers kept from MiniLM.")] = 2,
+    epochs: Annotated[int, typer.Option(help="Passes over the training pairs.")] = 2,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 11,
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Where to save it (default: the reader.path setting)."),
+    ] = None,
+) -> None:
+    """Train the student reader from the committed labels (into assistant/models/reader)."""
+    from assistant.embedder import SentenceTransformerEmbedder
+    from assistant.settings import Settings
+    from evals.reader.train import train
+
+    settings = Settings()
+    target = out or settings.reader.path
+    embedder = SentenceTransformerEmbedder(settings.embedding)
+    figures = train(settings, embedder, target, layers, epochs, seed, log=console.print)
+    console.print(f"saved to {target}: {figures}")

@@ -1,0 +1,58 @@
+"""The ranking stage with a stand-in reader (unit); the container's choice from settings."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.container import Container
+from assistant.retrieval.ranking import PassThroughRanker, ReaderRanker
+from assistant.settings import Settings
+from assistant.types import Chunk, ScoredChunk
+
+pytestmark = pytest.mark.unit
+
+
+class BudgetReader:
+    def warm_up(self) -> None: ...
+
+    def scores(self, question: str, candidates: Sequence[str]) -> np.ndarray:
+        return np.array([1.0 if "budget" in c else 0.0 for c in candidates], dtype=np.float32)
+
+
+def hit(text: str, score: float, rank: int) -> ScoredChunk:
+    chunk = Chunk(
+        id=f"c{rank}",
+        text=text,
+        doc_id="d",
+        title="Doc",
+        doc_type="policy_guide",
+        source="s",
+        source_path="x.md",
+        position=rank,
+    )
+    return ScoredChunk(chunk, score, rank)
+
+
+def test_reader_ranker_brings_up_the_passage_that_answers() -> None:
+    hits = [hit(f"filler {i}", 0.8 - i * 0.01, i) for i in range(7)]
+    hits.append(hit("The budget is 2 million euros.", 0.6, 7))
+    ranked = ReaderRanker(BudgetReader(), candidates=20, weight=0.5).rank("budget?", hits, 5)
+    assert ranked[0].chunk.text.startswith("The budget")
+    assert [h.rank for h in ranked] == list(range(5))
+    assert ranked[0].score == pytest.approx(0.6)  # similarity kept as the score
+
+
+def test_reader_ranker_only_rescores_its_candidates() -> None:
+    hits = [hit(f"filler {i}", 0.8, i) for i in range(3)] + [hit("budget", 0.5, 3)]
+    ranked = ReaderRanker(BudgetReader(), candidates=3, weight=0.9).rank("q", hits, 3)
+    assert all("budget" not in h.chunk.text for h in ranked)
+
+
+def test_container_picks_the_ranker_from_settings(tmp_path: Path) -> None:
+    plain = Container(Settings(data_dir=tmp_path))
+    assert isinstance(plain.ranker, PassThroughRanker)
+    reading = Container(Settings(data_dir=tmp_path, ranking={"kind": "reader"}))  # type: ignore[arg-type]
+    assert isinstance(reading.ranker, ReaderRanker)
+    assert reading.ranker.candidates == 20

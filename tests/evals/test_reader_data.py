@@ -1,0 +1,122 @@
+"""Teacher labelling and the reader's training data, with a stand-in teacher (unit)."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evals.reader.agreement import HumanPair, is_gold, summary
+from evals.reader.sources import Passage, text_key
+from evals.reader.teacher import PairMaker, label, load_labels, schedule
+
+pytestmark = pytest.mark.unit
+
+VOCAB = ["cluster", "budget", "members", "water", "year", "france"]
+
+
+class KeywordEmbedder:
+    name = "keywords"
+
+    def warm_up(self) -> None: ...
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        rows = []
+        for text in texts:
+            v = np.array([1.0 if w in text.lower() else 0.0 for w in VOCAB] + [0.3])
+            rows.append(v / np.linalg.norm(v))
+        return np.array(rows, dtype=np.float32)
+
+
+class StubTeacher:
+    """Writes a fixed question; says Yes when the text mentions the budget."""
+
+    name = "stub"
+
+    def __init__(self) -> None:
+        self.judged = 0
+        self.written = 0
+
+    def question(self, passage: Passage) -> str:
+        self.written += 1
+        return f"What is the budget of {passage.title}?"
+
+    def near_miss(self, passage: Passage, question: str) -> str:
+        self.written += 1
+        return question.replace("budget", "water budget in 1990")
+
+    def p_answers(self, question: str, context: str, text: str) -> float:
+        self.judged += 1
+        return 0.9 if "budget" in text.lower() else 0.1
+
+
+def passage(source: str, key: str, text: str) -> Passage:
+    return Passage(source, f"{key}.md", key, f"Doc {key}", "Money", text)
+
+
+PASSAGES = [
+    passage("corpus", "a", "The cluster has 40 members. Its budget is 2 million euros a year."),
+    passage("clapnq", "b", "Water clusters work in France. They meet every year in Lyon."),
+    passage("corpus", "c", "Members pay fees. The budget grew in the last year."),
+    passage("pdf-stress", "d", "One sentence only"),
+]
+
+
+def test_schedule_takes_sources_in_turn_and_skips_passages_with_one_unit() -> None:
+    order = schedule(PASSAGES)
+    assert [p.key for p in order].count("d") == 0
+    assert {order[0].source, order[1].source} == {"clapnq", "corpus"}
+
+
+def test_labels_are_appended_and_a_rerun_resumes_without_judging_again(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"
+    maker = PairMaker(KeywordEmbedder(), PASSAGES)  # type: ignore[arg-type]
+    teacher = StubTeacher()
+    first = label(teacher, maker, schedule(PASSAGES), path, limit_pairs=3)  # type: ignore[arg-type]
+    assert first == 3
+    rows = load_labels(path)
+    assert len(rows) == 3
+    assert {r["variant"] for r in rows} == {"generated"}
+    again = StubTeacher()
+    more = label(again, maker, schedule(PASSAGES), path)  # type: ignore[arg-type]
+    rows = load_labels(path)
+    assert len(rows) == 3 + more
+    assert len({r["id"] for r in rows}) == len(rows)  # nothing judged twice
+    assert again.judged == more
+    assert {r["variant"] for r in rows} == {"generated", "near-miss"}
+    assert {r["level"] for r in rows} == {"unit", "passage"}
+    # Our own corpus's text is kept; outside text only by its hash.
+    for row in rows:
+        assert (row["text"] is not None) == (row["candidate_source"] == "corpus")
+        assert len(row["candidate"]) == 16
+
+
+def test_a_torn_last_line_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"
+    path.write_text('{"id": "x", "p_yes": 0.5}\n{"id": "y", "p_', encoding="utf-8")
+    assert [r["id"] for r in load_labels(path)] == ["x"]
+
+
+def test_a_unit_is_gold_when_it_is_most_of_a_gold_sentence() -> None:
+    gold = ["The budget of the cluster is 2 million euros a year."]
+    assert is_gold("The budget of the cluster is 2 million euros a year.", gold)
+    assert not is_gold("Members pay fees.", gold)
+
+
+def test_agreement_summary_counts_precision_and_recall() -> None:
+    rows = [
+        {"human": True, "p_yes": 0.9},
+        {"human": True, "p_yes": 0.2},
+        {"human": False, "p_yes": 0.7},
+        {"human": False, "p_yes": 0.1},
+    ]
+    assert summary(rows) == {"pairs": 4, "accuracy": 0.5, "precision": 0.5, "recall": 0.5}
+
+
+def test_text_key_is_stable_and_ignores_surrounding_space() -> None:
+    assert text_key(" a b ") == text_key("a b")
+    assert len(text_key("a")) == 16
+    assert HumanPair  # the human pairs' type is public
