@@ -239,6 +239,7 @@ class LexicalIndex:
             return _Built(ids, {t: i for i, t in enumerate(terms)}, token_ids, bm25)
         except Exception as exc:  # a damaged or foreign file: rebuild (and overwrite it)
             log.warning("lexical index in %s not loaded (%s); rebuilding", folder, exc)
+            shutil.rmtree(folder, ignore_errors=True)
             return None
 
     def _save(self, built: _Built, folder: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -122,8 +121,7 @@ def ensure_pool(
         info = json.loads(marker.read_text(encoding="utf-8"))
     else:
         log(f"text pool {key}: ingesting {', '.join(s.name for s in sources)} (once)")
-        store_dir = folder / "store"
-        shutil.rmtree(store_dir, ignore_errors=True)
+        store_dir = folder / "store"  # an interrupted build resumes: the ingest is incremental
         # A busy machine must not make a big PDF time out and leave the pool without it.
         patient = settings.ingest.model_copy(
             update={"pdf_timeout_s": max(settings.ingest.pdf_timeout_s, PDF_TIMEOUT_S)}

@@ -1,6 +1,8 @@
+from pathlib import Path
+
 import pytest
 
-from assistant.retrieval.lexical import reciprocal_rank_fusion
+from assistant.retrieval.lexical import LexicalIndex, reciprocal_rank_fusion
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.unit
@@ -48,3 +50,50 @@ def test_lexical_index_follows_ingestion(stack: Stack) -> None:
     stack.ingestor.run()
     hits = lexical.search("zyxwv", 5)
     assert hits and hits[0].chunk_id.startswith("new-note:")
+
+
+@pytest.mark.integration
+def test_a_saved_index_is_loaded_while_the_store_is_unchanged(stack: Stack, tmp_path: Path) -> None:
+    stack.ingestor.run()
+    cache = tmp_path / "lexical"
+    built = LexicalIndex(stack.store, cache)
+    built.refresh()
+    assert not built.loaded_from_cache and len(list(cache.iterdir())) == 1
+    loaded = LexicalIndex(stack.store, cache)
+    loaded.refresh()
+    assert loaded.loaded_from_cache
+    for query in ("KlasterLT", "Which association represents Portugal?", "Swedish water clusters"):
+        assert loaded.search(query, 20) == built.search(query, 20)
+        assert loaded.unknown_terms(query) == built.unknown_terms(query)
+        assert loaded.question_terms(query) == built.question_terms(query)
+    chunks = stack.store.all_chunks()[:3]
+    question = "What is the annual budget of the alliance?"
+    assert loaded.coverage_gap(question, chunks) == built.coverage_gap(question, chunks)
+
+    (stack.corpus / "new-note.md").write_text(
+        "---\nid: new-note\ntitle: New note\ndoc_type: facts_and_figures\n---\n"
+        "The zyxwv programme is a fictitious test programme.\n"
+    )
+    stack.ingestor.run()  # a new store signature: rebuilt, saved, the old save dropped
+    assert loaded.search("zyxwv", 5) and not loaded.loaded_from_cache
+    assert len(list(cache.iterdir())) == 1
+
+
+@pytest.mark.integration
+def test_a_damaged_save_is_rebuilt(stack: Stack, tmp_path: Path) -> None:
+    stack.ingestor.run()
+    cache = tmp_path / "lexical"
+    LexicalIndex(stack.store, cache).refresh()
+    (saved,) = cache.iterdir()
+    (saved / "terms.npz").write_bytes(b"not an archive")
+    index = LexicalIndex(stack.store, cache)
+    assert index.search("KlasterLT", 5) and not index.loaded_from_cache
+    again = LexicalIndex(stack.store, cache)
+    assert again.search("KlasterLT", 5) and again.loaded_from_cache
+
+
+@pytest.mark.integration
+def test_the_container_keeps_the_index_under_the_data_dir(indexed: Stack) -> None:
+    lexical = indexed.container.lexical
+    lexical.refresh()
+    assert any((indexed.settings.data_dir / "lexical").iterdir())
