@@ -36,7 +36,7 @@ log = logging.getLogger("api")
 
 _DESCRIPTIONS = {
     400: "Malformed request.",
-    401: "Missing or wrong admin API key, or admin endpoints disabled.",
+    401: "Missing or wrong admin API key (admin endpoints), or an unknown or revoked API key.",
     404: "Not found.",
     409: "Conflict with an existing document.",
     413: "Request body too large.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,15 +22,25 @@ def warm_up(container: Container) -> None:
     Failures are logged, not raised: the service still starts and `/readyz` reports what is
     missing (a store that comes up later is picked up on first use).
     """
+    started = time.perf_counter()
     try:
         container.embedder.warm_up()
     except AssistantError as exc:
         log.error("warm-up: %s", exc)
         return
+    model_s = time.perf_counter() - started
     try:
         container.assistant.warm_up()
         documents = container.documents.count()
-        log.info("warm-up done: %d documents, %d chunks", documents, container.store.count())
+        log.info(
+            "warm-up done in %.2f s (%s model %.2f s, BM25 index %s): %d documents, %d chunks",
+            time.perf_counter() - started,
+            container.embedder.backend,
+            model_s,
+            "loaded" if container.lexical.loaded_from_cache else "built",
+            documents,
+            container.store.count(),
+        )
     except AssistantError as exc:
         log.warning("warm-up: the store is not reachable yet: %s", exc)
 

@@ -13,7 +13,7 @@ from assistant.pipeline import Turn
 router = APIRouter(prefix="/v1", tags=["answers"])
 
 
-@router.post("/ask", response_model=AskResponse, responses=responses(400, 413, 422, 429, 503))
+@router.post("/ask", response_model=AskResponse, responses=responses(400, 401, 413, 422, 429, 503))
 async def ask(body: AskRequest, assistant: AssistantDep) -> AskResponse:
     """Answer from the documents with `[n]` citations, or decline when they do not say."""
     history = [Turn(m.role, m.content) for m in body.history]

@@ -66,7 +66,7 @@ def _encode(request_id: str) -> Any:
 @router.post(
     "/chat",
     response_model=ChatResponse,
-    responses={**STREAM_DOC, **responses(400, 413, 422, 429, 503)},
+    responses={**STREAM_DOC, **responses(400, 401, 413, 422, 429, 503)},
 )
 async def chat(body: ChatRequest, assistant: AssistantDep, request_id: RequestIdDep) -> Any:
     """Answer the last message of the conversation from the documents, with `[n]` citations."""

@@ -83,7 +83,7 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/chat/completions",
     response_model=ChatCompletion,
-    responses={**STREAM_DOC, **responses(400, 413, 422, 429, 503)},
+    responses={**STREAM_DOC, **responses(400, 401, 413, 422, 429, 503)},
 )
 async def chat_completions(
     body: ChatCompletionRequest, assistant: AssistantDep, request_id: RequestIdDep

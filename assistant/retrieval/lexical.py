@@ -217,8 +217,9 @@ class LexicalIndex:
         }
 
     def _folder(self, signature: object) -> Path | None:
-        """Where the index of the store at `signature` is saved (None: not saved)."""
-        if self._cache_dir is None:
+        """Where the index of the store at `signature` is saved (None: not saved, also for a
+        store no write of this adapter has stamped: its signature would not tell stores apart)."""
+        if self._cache_dir is None or (isinstance(signature, tuple) and signature[-1] is None):
             return None
         key = hashlib.sha256(f"{CACHE_VERSION}|{signature!r}".encode()).hexdigest()[:16]
         return self._cache_dir / key
