@@ -69,6 +69,8 @@ def export_folder(model_location: str, cache_dir: Path) -> Path:
     scratch = target.parent / f".tmp-{uuid.uuid4().hex}"
     try:
         _export(model_location, scratch)
+        if target.exists() and not (target / META_FILE).is_file():
+            shutil.rmtree(target)  # left incomplete by hand: replace it
         try:
             os.replace(scratch, target)
         except OSError:

@@ -143,16 +143,32 @@ def backend(settings: Settings) -> dict[str, Any]:
     return found
 
 
+def load_average() -> list[float]:
+    """The 1, 5 and 15-minute load averages (empty where the system does not tell)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # pragma: no cover
+        return []
+
+
+def busy(machine: dict[str, Any]) -> bool:
+    """Whether other work loaded the machine during the run (1-minute load above half the cores
+    at its start or end): its figures then measure contention as much as this code."""
+    cores = machine.get("cpu", {}).get("usable_cores") or 1
+    loads = [
+        values[0]
+        for values in (machine.get("load_average_at_start"), machine.get("load_average_at_end"))
+        if values
+    ]
+    return any(load > 0.5 * cores for load in loads)
+
+
 def collect(settings: Settings) -> dict[str, Any]:
     """Everything above plus memory, load, Python, package versions and the commit."""
-    try:
-        load = [round(x, 2) for x in os.getloadavg()]
-    except OSError:  # pragma: no cover
-        load = []
     return {
         "cpu": cpu(),
         "memory_gb": _memory_gb(),
-        "load_average_at_start": load,
+        "load_average_at_start": load_average(),
         "os": platform.platform(),
         "python": sys.version.split()[0],
         "packages": {name: _version(name) for name in PACKAGES if _version(name)},

@@ -137,7 +137,7 @@ def profile_store(
     )[:PROFILE_ROWS]:
         rows.append(
             {
-                "function": f"{_short(path)}:{line}({function})",
+                "function": _name(path, line, function),
                 "calls": calls,
                 "own_ms_per_question": round(own * 1000 / len(asked), 2),
                 "cumulative_ms_per_question": round(cumulative * 1000 / len(asked), 2),
@@ -147,12 +147,16 @@ def profile_store(
     return {"store": built.label, "questions": len(asked), "wall_s": round(wall, 2), "top": rows}
 
 
-def _short(path: str) -> str:
-    """A profile path shortened to the package (`assistant/answer/composer.py`, `chromadb/…`)."""
-    if path.startswith(str(PROJECT_ROOT)):
-        return str(Path(path).relative_to(PROJECT_ROOT))
+def _name(path: str, line: int, function: str) -> str:
+    """`assistant/answer/composer.py:170(compose)`, `torch/nn/…`, or a built-in's own name."""
+    if path == "~":
+        return function
     marker = "site-packages/"
-    return path.split(marker, 1)[1] if marker in path else path
+    if marker in path:
+        path = path.split(marker, 1)[1]
+    elif path.startswith(str(PROJECT_ROOT)):
+        path = str(Path(path).relative_to(PROJECT_ROOT))
+    return f"{path}:{line}({function})"
 
 
 def run(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.bench import plots
-from evals.bench.machine import backend_line, describe
+from evals.bench.machine import backend_line, busy, describe
 from evals.bench.synthetic import MIN_WORDS
 
 
@@ -53,8 +53,23 @@ def _header(results: dict[str, Any]) -> list[str]:
         f"- **Machine:** {cpu['model']}, {cpu['usable_cores']} usable cores "
         f"({cpu['logical_cores']} logical, {cpu.get('physical_cores') or '?'} physical, "
         f"hypervisor {cpu.get('hypervisor') or 'none'}), {machine.get('memory_gb')} GB memory, "
-        f"L3 {cpu.get('l3_cache') or '?'}; load average at start "
-        f"{', '.join(str(x) for x in machine.get('load_average_at_start', []))}.",
+        f"L3 {cpu.get('l3_cache') or '?'}; load average (1, 5, 15 min) "
+        + "; ".join(
+            f"at {when} {', '.join(str(x) for x in machine[f'load_average_at_{when}'])}"
+            for when in ("start", "end")
+            if machine.get(f"load_average_at_{when}")
+        )
+        + ".",
+        *(
+            [
+                "- **The machine was busy with other work during this run** (load above half "
+                "its cores): on a shared CPU, torch's threads wait for each other and one short "
+                "encoding can take 20× longer, so these figures measure contention as much as "
+                "the code. Rerun on a quiet machine before comparing them with the targets."
+            ]
+            if busy(machine)
+            else []
+        ),
         f"- **SIMD flags:** {', '.join(cpu['simd']) or 'none'} ({cpu['flag_count']} flags in all).",
         f"- **Embedding backend:** {backend_line(machine)}; "
         f"settings `{json.dumps(machine['backend']['embedding'])}`.",

@@ -86,6 +86,7 @@ def run(config: BenchConfig, settings: Settings, embedder: Embedder, log: Log) -
         asked = query.questions(config.max_questions)
         env = server_env(settings)
         results["service"] = service.run(config, settings, stores, asked, env, log)
+    results["machine"]["load_average_at_end"] = machine.load_average()
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["targets"] = judge(results)
     report.write(results, config.json_path, config.markdown_path, config.figures_dir)

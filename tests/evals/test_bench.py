@@ -36,6 +36,13 @@ def test_sizes_sections_and_levels_parse_or_fail_clearly() -> None:
 
 
 @pytest.mark.unit
+def test_bad_options_exit_2_before_any_work() -> None:
+    for args in (["--only", "speed"], ["--sizes", "ten"], ["--concurrency", "0"]):
+        result = CliRunner().invoke(app, ["bench", *args])
+        assert result.exit_code == 2, result.output
+
+
+@pytest.mark.unit
 def test_summary_percentiles() -> None:
     summary = summarize([float(i) for i in range(1, 101)])
     assert summary["n"] == 100 and summary["p50"] == 50.5 and summary["max"] == 100.0
@@ -195,7 +202,7 @@ def test_quick_run_writes_every_section(
 ) -> None:
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(
-        "assistant.container.SentenceTransformerEmbedder", lambda settings=None: embedder
+        "assistant.container.SentenceTransformerEmbedder", lambda *args, **kwargs: embedder
     )
     out = tmp_path / "report"
     result = CliRunner().invoke(app, ["bench", "--quick", "--out", str(out)])
