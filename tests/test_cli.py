@@ -20,7 +20,8 @@ def cli_env(
     data = tmp_path / "data"
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data))
     monkeypatch.setattr(
-        "assistant.container.SentenceTransformerEmbedder", lambda settings=None, cache_dir=None: embedder
+        "assistant.container.SentenceTransformerEmbedder",
+        lambda settings=None, cache_dir=None: embedder,
     )
     return data
 

@@ -11,6 +11,7 @@ import platform
 import re
 import subprocess
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -151,16 +152,56 @@ def load_average() -> list[float]:
         return []
 
 
+BUSY_SHARE = 0.1
+"""Other processes' share of the CPU time above which a run is flagged as measured on a busy
+machine."""
+
+
+class OtherWork:
+    """CPU time other processes used while the benchmark ran (the system's busy time less this
+    process's own, its waited-for children included: the servers and the ingest subprocesses)."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._psutil = psutil
+        self._started = time.perf_counter()
+        self._system = self._system_busy()
+        self._own = self._own_busy()
+
+    def _system_busy(self) -> float:
+        times = self._psutil.cpu_times()
+        return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
+
+    def _own_busy(self) -> float:
+        times = self._psutil.Process().cpu_times()
+        return float(times.user + times.system + times.children_user + times.children_system)
+
+    def share(self) -> float:
+        """Other processes' CPU seconds ÷ (wall seconds × cores), so far."""
+        wall = time.perf_counter() - self._started
+        cores = self._psutil.cpu_count() or 1
+        others = (self._system_busy() - self._system) - (self._own_busy() - self._own)
+        return round(max(0.0, others) / (wall * cores), 3) if wall > 0 else 0.0
+
+
+def other_work() -> OtherWork | None:
+    """A tracker of other processes' CPU time, or None without psutil."""
+    try:
+        return OtherWork()
+    except ImportError:
+        return None
+
+
 def busy(machine: dict[str, Any]) -> bool:
-    """Whether other work loaded the machine during the run (1-minute load above half the cores
-    at its start or end): its figures then measure contention as much as this code."""
+    """Whether other processes took more than `BUSY_SHARE` of the CPU time during the run (or,
+    when that was not measured, the 1-minute load at the start exceeded half the cores)."""
+    share = machine.get("other_processes_cpu_share")
+    if share is not None:
+        return bool(share > BUSY_SHARE)
     cores = machine.get("cpu", {}).get("usable_cores") or 1
-    loads = [
-        values[0]
-        for values in (machine.get("load_average_at_start"), machine.get("load_average_at_end"))
-        if values
-    ]
-    return any(load > 0.5 * cores for load in loads)
+    start = machine.get("load_average_at_start") or [0.0]
+    return bool(start[0] > 0.5 * cores)
 
 
 def collect(settings: Settings) -> dict[str, Any]:

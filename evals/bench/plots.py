@@ -65,7 +65,7 @@ def ingest_figure(ingest: dict[str, Any], folder: Path, caption: str) -> str | N
 
 def query_figure(query: dict[str, Any], folder: Path, caption: str) -> str | None:
     """Warm answer percentiles by store size, and the median time of each stage."""
-    rows = query.get("stores", [])
+    rows = [r for r in query.get("stores", []) if "failed" not in r]
     if not rows:
         return None
     plt = _pyplot()

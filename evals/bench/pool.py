@@ -142,6 +142,25 @@ def ensure_pool(
     return _read(key, folder, fingerprint, sources, settings, info)
 
 
+PAGE = 5000
+"""Rows per read: one unbounded `get` fails past ~32k rows (SQLite's variable limit)."""
+
+
+def _get_all(collection: Any) -> dict[str, list[Any]]:
+    """Every row of a Chroma collection with documents, metadata and vectors, read in pages."""
+    found: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+    offset = 0
+    while True:
+        page = collection.get(
+            include=["documents", "metadatas", "embeddings"], limit=PAGE, offset=offset
+        )
+        if not page["ids"]:
+            return found
+        for key in found:
+            found[key] += list(page[key] if page[key] is not None else [])
+        offset += len(page["ids"])
+
+
 def _read(
     key: str,
     folder: Path,
@@ -162,17 +181,17 @@ def _read(
         ),
         key=lambda f: (rank.get(f.source, len(rank)), f.key),
     )
-    got = store.collection.get(include=["documents", "metadatas", "embeddings"])
-    unit_rows = store.units.get(include=["documents", "metadatas", "embeddings"])
+    got = _get_all(store.collection)
+    unit_rows = _get_all(store.units)
     stored_units: dict[tuple[str, int], np.ndarray] = {}
-    for meta, vector in zip(unit_rows["metadatas"] or [], unit_rows["embeddings"], strict=True):
+    for meta, vector in zip(unit_rows["metadatas"], unit_rows["embeddings"], strict=True):
         stored_units[(str(meta["chunk_id"]), int(meta["index"]))] = np.asarray(
             vector, dtype=np.float32
         )
     source_by_id = {cid: f.source for f in files for cid in f.entry.chunk_ids}
     chunks: dict[str, PoolChunk] = {}
     for cid, text, meta, vector in zip(
-        got["ids"], got["documents"] or [], got["metadatas"] or [], got["embeddings"], strict=True
+        got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
     ):
         chunk = Chunk.from_store(cid, text or "", meta or {})
         units = [

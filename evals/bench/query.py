@@ -171,10 +171,20 @@ def run(
     rows = []
     for built in stores:
         log(f"query: {len(asked)} questions on the {built.label} store ({built.chunks} chunks)")
-        rows.append(time_store(built, settings, embedder, asked))
+        try:
+            rows.append(time_store(built, settings, embedder, asked))
+        except Exception as exc:  # a store the product cannot serve is a result, not a crash
+            log(f"query: the {built.label} store failed: {exc}")
+            rows.append({"store": built.label, "chunks": built.chunks, "failed": _failure(exc)})
     profile = None
-    if config.profile and stores:
-        largest = max(stores, key=lambda s: s.chunks)
+    answered = [s for s in stores if any(r["store"] == s.label and "failed" not in r for r in rows)]
+    if config.profile and answered:
+        largest = max(answered, key=lambda s: s.chunks)
         log(f"query: profiling the {largest.label} store")
         profile = profile_store(largest, settings, embedder, asked)
     return {"questions": [q.id for q in asked], "stores": rows, "profile": profile}
+
+
+def _failure(exc: BaseException) -> str:
+    """`TypeName: message` (first line), for the report."""
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"

@@ -59,6 +59,7 @@ def run(config: BenchConfig, settings: Settings, embedder: Embedder, log: Log) -
         "query": None,
         "service": None,
     }
+    others = machine.other_work()
     bench_dir = settings.data_dir / "bench"
     embedder.warm_up()
     pool = ensure_pool(settings, embedder, bench_dir, config.pool_files, config.real_sources, log)
@@ -87,6 +88,7 @@ def run(config: BenchConfig, settings: Settings, embedder: Embedder, log: Log) -
         env = server_env(settings)
         results["service"] = service.run(config, settings, stores, asked, env, log)
     results["machine"]["load_average_at_end"] = machine.load_average()
+    results["machine"]["other_processes_cpu_share"] = others.share() if others else None
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["targets"] = judge(results)
     report.write(results, config.json_path, config.markdown_path, config.figures_dir)

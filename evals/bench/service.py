@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -114,6 +115,42 @@ class Server:
                 self.process.kill()
                 self.process.wait(5)
         self._log.close()
+
+
+STARTUP_PROBE = """
+import time
+begun = time.time()
+t0 = time.perf_counter()
+import json
+import cli.main, uvicorn, api.app
+t1 = time.perf_counter()
+from assistant.cli import offline_container
+container = offline_container()
+container.embedder.warm_up()
+t2 = time.perf_counter()
+container.assistant.warm_up()
+container.documents.count()
+t3 = time.perf_counter()
+print(json.dumps({"begun": begun, "imports_s": t1 - t0, "model_s": t2 - t1, "warm_up_s": t3 - t2}))
+"""
+"""What `serve` does before uvicorn listens, phase by phase, in a process of its own: import the
+command line and the app, load the model, warm the stages (BM25 index, store, catalogue)."""
+
+
+def startup_phases(built: BuiltStore, env: dict[str, str]) -> dict[str, float] | None:
+    """Seconds per start-up phase over `built` (`interpreter_s`: spawn to the probe's first
+    line); None when the probe fails."""
+    full_env = {**os.environ, **env, "ASSISTANT_DATA_DIR": str(built.data_dir)}
+    spawned = time.time()
+    done = subprocess.run(
+        [sys.executable, "-c", STARTUP_PROBE], env=full_env, capture_output=True, text=True
+    )
+    try:
+        phases: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+    phases["interpreter_s"] = max(0.0, phases.pop("begun") - spawned)
+    return {k: round(v, 2) for k, v in phases.items()}
 
 
 def _body(question: Question) -> bytes:
@@ -249,10 +286,12 @@ def measure_store(
             )
             levels.append(result)
         rss_peak = peak.stop()
+        server.stop()
         return {
             "store": built.label,
             "chunks": built.chunks,
             "start_to_ready_s": round(ready_s, 2),
+            "startup_phases": startup_phases(built, env),
             "rss_ready_mb": round(rss_ready, 1),
             "rss_peak_mb": round(rss_peak, 1),
             "levels": levels,

@@ -52,6 +52,21 @@ def _slowest_stage(query_row: dict[str, Any]) -> tuple[str, float]:
     return name, float(stages.get(name, {}).get("p95", 0.0))
 
 
+def startup_limit(row: dict[str, Any]) -> str:
+    """Where start-up time goes, from the phase probe (a process doing what `serve` does)."""
+    phases = row.get("startup_phases")
+    if not phases:
+        return "the start-up phases were not measured"
+    known = sum(phases.values())
+    return (
+        f"interpreter start {phases['interpreter_s']:.1f} s, imports (CLI and app) "
+        f"{phases['imports_s']:.1f} s, model load (torch, sentence-transformers, weights) "
+        f"{phases['model_s']:.1f} s, stage warm-up (store, BM25 index, catalogue) "
+        f"{phases['warm_up_s']:.1f} s, uvicorn start and the rest "
+        f"{max(0.0, row['start_to_ready_s'] - known):.1f} s (phases timed in a separate process)"
+    )
+
+
 def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Every target with the measured figure, met / missed (None: not measured) and the limit."""
     found: list[dict[str, Any]] = []
@@ -104,17 +119,6 @@ def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
     row = _store(service_rows, STARTER)
     if row:
         where = f"{row['store']} store ({row['chunks']} chunks)"
-        model_s = ingest.get("model_load_s")
-        warm = next((q["warm_up_s"] for q in query_rows if q["store"] == row["store"]), None)
-        parts = [
-            f"model load {model_s:.1f} s" if model_s is not None else "",
-            f"stage warm-up (BM25 index, store) {warm:.1f} s" if warm is not None else "",
-        ]
-        known = sum(x for x in (model_s, warm) if x is not None)
-        parts.append(
-            "process start, imports and the rest ≈ "
-            f"{max(0.0, row['start_to_ready_s'] - known):.1f} s"
-        )
         found.append(
             _target(
                 "start-to-ready",
@@ -123,7 +127,7 @@ def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{row['start_to_ready_s']:.1f} s",
                 row["start_to_ready_s"] <= 3.0,
                 where,
-                "; ".join(p for p in parts if p) + " (model load and warm-up measured in process)",
+                startup_limit(row),
             )
         )
         found.append(
@@ -190,8 +194,21 @@ def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
                     )
                 )
 
+    broken = [r for r in query_rows if "failed" in r and r["chunks"] >= QUERY_TARGET_CHUNKS]
     largest = _store(query_rows, None)
-    if largest:
+    if broken:
+        found.append(
+            _target(
+                "query-p95-100k",
+                "warm answer p95 in process at 100k chunks",
+                "≤ 150 ms",
+                f"failed at {broken[0]['chunks']} chunks",
+                False,
+                f"{broken[0]['store']} store",
+                broken[0]["failed"],
+            )
+        )
+    elif largest:
         p95 = largest["total_ms"].get("p95", float("inf"))
         stage, stage_p95 = _slowest_stage(largest)
         reached = largest["chunks"] >= QUERY_TARGET_CHUNKS
