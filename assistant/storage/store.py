@@ -22,6 +22,8 @@ from assistant.types import FILTERABLE_FIELDS, Chunk, ScoredChunk
 Filters = Mapping[str, str | int | Sequence[str | int]]
 
 REVISION_KEY = "revision"
+READ_PAGE = 5000
+"""Rows per read: Chroma refuses one query with more SQL variables than SQLite allows."""
 """Collection metadata key: a fresh token stamped by every write (see `ChunkStore.signature`)."""
 
 
@@ -214,9 +216,41 @@ class ChunkStore:
             limit = 1000
         return max(1, min(limit, 1000))
 
+    def _get_all(self, **kwargs: Any) -> dict[str, list[Any]]:
+        """`collection.get` over every matching row, a page at a time: one unbounded get of a
+        large collection fails inside Chroma ("too many SQL variables" at 100k chunks)."""
+        merged: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
+        offset = 0
+        while True:
+            page = self.collection.get(limit=READ_PAGE, offset=offset, **kwargs)
+            ids = list(page["ids"])
+            merged["ids"] += ids
+            for field in ("documents", "metadatas"):
+                merged[field] += list(page.get(field) or [])
+            if len(ids) < READ_PAGE:
+                return merged
+            offset += READ_PAGE
+
+    def _get_ids(self, ids: Sequence[str], include: list[str]) -> dict[str, list[Any]]:
+        """`collection.get` by id, in batches of `READ_PAGE` ids."""
+        merged: dict[str, list[Any]] = {
+            "ids": [],
+            "documents": [],
+            "metadatas": [],
+            "embeddings": [],
+        }
+        id_list = list(ids)
+        for start in range(0, len(id_list), READ_PAGE):
+            page = self.collection.get(ids=id_list[start : start + READ_PAGE], include=include)
+            merged["ids"] += list(page["ids"])
+            for field in ("documents", "metadatas", "embeddings"):
+                values = page.get(field)
+                merged[field] += list(values) if values is not None else []
+        return merged
+
     def ids_where(self, where: dict[str, Any]) -> list[str]:
         """Ids of the chunks matching a metadata clause."""
-        return list(self.collection.get(where=where, include=[])["ids"])
+        return list(self._get_all(where=where, include=[])["ids"])
 
     def delete_ids(self, ids: Iterable[str]) -> None:
         """Remove chunks by id (unknown ids are ignored)."""
@@ -236,14 +270,14 @@ class ChunkStore:
 
     def source_paths(self) -> set[str]:
         """The distinct `source_path` values in the store."""
-        rows = self.collection.get(include=["metadatas"])["metadatas"] or []
+        rows = self._get_all(include=["metadatas"])["metadatas"]
         return {str(m["source_path"]) for m in rows if m and "source_path" in m}
 
     def get(self, ids: Sequence[str]) -> dict[str, Chunk]:
         """Chunks by id (unknown ids are absent from the result)."""
         if not ids:
             return {}
-        result = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        result = self._get_ids(ids, ["documents", "metadatas"])
         return {
             cid: Chunk.from_store(cid, text or "", meta or {})
             for cid, text, meta in zip(
@@ -253,7 +287,7 @@ class ChunkStore:
 
     def all_chunks(self) -> list[Chunk]:
         """Every chunk in the store (for the lexical index)."""
-        result = self.collection.get(include=["documents", "metadatas"])
+        result = self._get_all(include=["documents", "metadatas"])
         return [
             Chunk.from_store(cid, text or "", meta or {})
             for cid, text, meta in zip(
@@ -265,10 +299,8 @@ class ChunkStore:
         """Chunks by id with their stored vectors."""
         if not ids:
             return []
-        result = self.collection.get(
-            ids=list(ids), include=["documents", "metadatas", "embeddings"]
-        )
-        vectors = result["embeddings"] if result["embeddings"] is not None else []
+        result = self._get_ids(ids, ["documents", "metadatas", "embeddings"])
+        vectors = result["embeddings"]
         return [
             (Chunk.from_store(cid, text or "", meta or {}), np.asarray(vec, dtype=np.float32))
             for cid, text, meta, vec in zip(
@@ -282,7 +314,7 @@ class ChunkStore:
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """All chunks of a document, in reading order."""
-        result = self.collection.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
+        result = self._get_all(where={"doc_id": doc_id}, include=["documents", "metadatas"])
         chunks = [
             Chunk.from_store(cid, text or "", meta or {})
             for cid, text, meta in zip(

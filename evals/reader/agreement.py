@@ -20,7 +20,7 @@ from evals import clapnq
 from evals.datasets import DATASETS_DIR, EvalCase
 from evals.metrics import sentence_recall
 from evals.reader.sources import Passage, text_key
-from evals.reader.teacher import Teacher, context_of, load_labels
+from evals.reader.teacher import PROMPT_VERSION, Teacher, context_of, load_labels
 from evals.splits import is_dev
 
 AGREEMENT_PATH = DATASETS_DIR / "reader" / "teacher_agreement.jsonl"
@@ -86,7 +86,7 @@ def measure(
     progress: Callable[[str], None] = lambda _: None,
 ) -> list[dict[str, Any]]:
     """Judge the pairs not judged yet (appending to `path`); all judged rows."""
-    rows = load_labels(path)
+    rows = [row for row in load_labels(path) if prompt_of(row) == teacher.prompt]
     done = {(row["case"], row["candidate"]) for row in rows}
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
@@ -102,6 +102,7 @@ def measure(
                 "human": pair.answers,
                 "p_yes": round(p_yes, 5),
                 "teacher": teacher.name,
+                "prompt": teacher.prompt,
                 "seconds": round(time.perf_counter() - started, 2),
             }
             handle.write(json.dumps(row) + "\n")
@@ -112,8 +113,24 @@ def measure(
     return rows
 
 
+def prompt_of(row: dict[str, Any]) -> str:
+    """The judging prompt of a row (rows written before prompts were compared used the first)."""
+    return str(row.get("prompt", PROMPT_VERSION))
+
+
+def auc(rows: list[dict[str, Any]]) -> float:
+    """Probability that a human-positive unit gets a higher P(Yes) than a human-negative one."""
+    pos = [r["p_yes"] for r in rows if r["human"]]
+    neg = [r["p_yes"] for r in rows if not r["human"]]
+    if not pos or not neg:
+        return 0.0
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return float(wins) / (len(pos) * len(neg))
+
+
 def summary(rows: list[dict[str, Any]]) -> dict[str, float]:
-    """Accuracy at P(Yes) ≥ 0.5, and precision/recall of "answers", against the human labels."""
+    """Accuracy at P(Yes) ≥ 0.5, precision/recall of "answers" and AUC, against the human
+    labels."""
     if not rows:
         return {}
     tp = sum(1 for r in rows if r["human"] and r["p_yes"] >= 0.5)
@@ -125,4 +142,5 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, float]:
         "accuracy": round(right / len(rows), 4),
         "precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
         "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
+        "auc": round(auc(rows), 4),
     }

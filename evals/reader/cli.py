@@ -22,6 +22,9 @@ def label_command(
         str, typer.Option("--teacher", help="Packaged teacher model.")
     ] = "qwen2.5-1.5b",
     threads: Annotated[int, typer.Option(help="CPU threads for the teacher (0: all).")] = 0,
+    prompt: Annotated[
+        str, typer.Option(help="Judging prompt: answers-v1, checker-v1 or extract-v1.")
+    ] = "answers-v1",
 ) -> None:
     """Append teacher-labelled pairs to evals/datasets/reader/ (resumable: stop at any time)."""
     from assistant.embedder import SentenceTransformerEmbedder
@@ -40,11 +43,13 @@ def label_command(
     base_url = server.start()
     try:
         model = chat_model(LLMSettings(base_url=base_url, model=teacher_name, max_tokens=48))
-        teacher = Teacher(model, teacher_name)
+        teacher = Teacher(model, teacher_name, prompt)
         if agreement:
             chosen = agree.sample(agree.human_pairs(), agreement)
             rows = agree.measure(teacher, chosen, progress=console.log)
-            console.print(f"agreement with ClapNQ human labels: {agree.summary(rows)}")
+            console.print(f"agreement with ClapNQ human labels ({prompt}): {agree.summary(rows)}")
+        if pairs == 0:
+            return
         passages = all_passages(settings, embedder)
         maker = PairMaker(embedder, passages)
         made = label(teacher, maker, schedule(passages), limit_pairs=pairs, progress=console.log)

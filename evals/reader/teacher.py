@@ -34,6 +34,7 @@ from evals.reader.sources import Passage, text_key
 
 LABELS_PATH = DATASETS_DIR / "reader" / "teacher_pairs.jsonl"
 PROMPT_VERSION = "answers-v1"
+"""The default judging prompt (see `PROMPTS`)."""
 FLOOR = -30.0
 OWN_UNITS = 5  # the source passage's units judged per generated question
 NEIGHBOUR_UNITS = 2  # best units of the next passages a dense search ranks (hard negatives)
@@ -44,6 +45,51 @@ JUDGE_SYSTEM = (
     "You are a careful reader. You decide whether a text answers a question. "
     "Answer with exactly one word: Yes or No."
 )
+CHECKER_SYSTEM = (
+    "You are a careful fact checker. You decide whether a question can be answered from the "
+    "given text alone. Answer with exactly one word: Yes or No."
+)
+EXTRACT_SYSTEM = (
+    "You answer questions from a given text only. Copy the few words of the text that answer "
+    "the question. If the text does not give the answer, reply with exactly: NONE"
+)
+
+
+@dataclass(frozen=True)
+class JudgePrompt:
+    """One way of asking the teacher whether a text answers a question.
+
+    `reading` says how the first answer token's log-probabilities become P(answers): `yes-no`
+    compares "Yes" with "No"; `extract` asks for the answer span and takes 1 - P("NONE").
+    """
+
+    system: str
+    user: str
+    reading: str
+
+
+PROMPTS: dict[str, JudgePrompt] = {
+    "answers-v1": JudgePrompt(
+        JUDGE_SYSTEM,
+        "Question: {question}\n\nDocument: {context}\nText: {text}\n\n"
+        "Does the text answer the question, giving the fact asked for (not only mentioning "
+        "the topic)? Answer Yes or No.",
+        "yes-no",
+    ),
+    "checker-v1": JudgePrompt(
+        CHECKER_SYSTEM,
+        "Text (from {context}):\n{text}\n\nQuestion: {question}\n\n"
+        "Can the question be answered completely from this text alone, with the specific name, "
+        "figure, date or item it asks for? Answer Yes or No.",
+        "yes-no",
+    ),
+    "extract-v1": JudgePrompt(
+        EXTRACT_SYSTEM,
+        "Text (from {context}):\n{text}\n\nQuestion: {question}\nAnswer:",
+        "extract",
+    ),
+}
+"""The judging prompts compared on the human-labelled agreement pairs (`reader agree`)."""
 
 
 def context_of(passage: Passage) -> str:
@@ -54,8 +100,11 @@ def context_of(passage: Passage) -> str:
 class Teacher:
     """Writes questions about passages and judges whether a text answers a question."""
 
-    def __init__(self, model: BaseChatModel, name: str) -> None:
+    def __init__(self, model: BaseChatModel, name: str, prompt: str = PROMPT_VERSION) -> None:
+        if prompt not in PROMPTS:
+            raise ValueError(f"unknown judging prompt {prompt!r}; known: {', '.join(PROMPTS)}")
         self.name = name
+        self.prompt = prompt
         self._writer: Any = model.bind(max_completion_tokens=48, temperature=0.0)
         self._judge: Any = model.bind(logprobs=True, top_logprobs=20, max_completion_tokens=1)
 
@@ -82,22 +131,40 @@ class Teacher:
         )
 
     def p_answers(self, question: str, context: str, text: str) -> float:
-        """P(Yes) that `text` (from the document `context`) answers `question`."""
-        user = (
-            f"Question: {question}\n\nDocument: {context}\nText: {text}\n\n"
-            "Does the text answer the question, giving the fact asked for (not only mentioning "
-            "the topic)? Answer Yes or No."
-        )
-        reply = self._judge.invoke([SystemMessage(JUDGE_SYSTEM), HumanMessage(user)])
+        """P(the `text`, from the document `context`, answers `question`) under `self.prompt`."""
+        prompt = PROMPTS[self.prompt]
+        user = prompt.user.format(question=question, context=context, text=text)
+        reply = self._judge.invoke([SystemMessage(prompt.system), HumanMessage(user)])
         content = (reply.response_metadata.get("logprobs") or {}).get("content") or []
         if not content:
             raise JudgeError("the chat server returned no log-probabilities")
-        best = {"yes": FLOOR, "no": FLOOR}
-        for candidate in content[0].get("top_logprobs") or []:
-            word = str(candidate.get("token", "")).strip().lower()
-            if word in best:
-                best[word] = max(best[word], float(candidate.get("logprob", FLOOR)))
-        return 1.0 / (1.0 + math.exp(best["no"] - best["yes"]))
+        candidates = content[0].get("top_logprobs") or []
+        if prompt.reading == "extract":
+            return 1.0 - none_probability(candidates)
+        return yes_probability(candidates)
+
+
+def yes_probability(candidates: Sequence[dict[str, Any]]) -> float:
+    """P(Yes) against P(No) from a first token's top log-probabilities."""
+    best = {"yes": FLOOR, "no": FLOOR}
+    for candidate in candidates:
+        word = str(candidate.get("token", "")).strip().lower()
+        if word in best:
+            best[word] = max(best[word], float(candidate.get("logprob", FLOOR)))
+    return 1.0 / (1.0 + math.exp(best["no"] - best["yes"]))
+
+
+def none_probability(candidates: Sequence[dict[str, Any]]) -> float:
+    """The probability mass of a first token that starts "NONE" (the span prompt's "no answer"),
+    among the top candidates (normalised over them)."""
+    total = none = 0.0
+    for candidate in candidates:
+        mass = math.exp(float(candidate.get("logprob", FLOOR)))
+        total += mass
+        word = str(candidate.get("token", "")).strip().upper()
+        if len(word) >= 2 and "NONE".startswith(word):
+            none += mass
+    return none / total if total else 0.0
 
 
 @dataclass(frozen=True)
@@ -116,7 +183,9 @@ class Pair:
         """Stable id of the pair."""
         return text_key(f"{self.question}\x1f{self.text}")
 
-    def record(self, p_yes: float, teacher: str, seconds: float) -> dict[str, Any]:
+    def record(
+        self, p_yes: float, teacher: str, seconds: float, teacher_prompt: str = PROMPT_VERSION
+    ) -> dict[str, Any]:
         """The JSON line: references and hashes; texts only for our own corpus."""
         own = self.candidate.source == "corpus"
         return {
@@ -133,7 +202,7 @@ class Pair:
             "text": self.text if own else None,
             "p_yes": round(p_yes, 5),
             "teacher": teacher,
-            "prompt": PROMPT_VERSION,
+            "prompt": teacher_prompt,
             "seconds": round(seconds, 2),
         }
 
@@ -240,7 +309,9 @@ def label(
                     continue
                 started = time.perf_counter()
                 p_yes = teacher.p_answers(pair.question, context_of(pair.candidate), pair.text)
-                row = pair.record(p_yes, teacher.name, time.perf_counter() - started)
+                row = pair.record(
+                    p_yes, teacher.name, time.perf_counter() - started, teacher.prompt
+                )
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 handle.flush()
                 done.add(pair.id)

@@ -1,14 +1,24 @@
 """Teacher labelling and the reader's training data, with a stand-in teacher (unit)."""
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from evals.reader import agreement
 from evals.reader.agreement import HumanPair, is_gold, summary
 from evals.reader.sources import Passage, text_key
-from evals.reader.teacher import PairMaker, label, load_labels, schedule
+from evals.reader.teacher import (
+    PairMaker,
+    Teacher,
+    label,
+    load_labels,
+    none_probability,
+    schedule,
+    yes_probability,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -35,6 +45,7 @@ class StubTeacher:
     """Writes a fixed question; says Yes when the text mentions the budget."""
 
     name = "stub"
+    prompt = "answers-v1"
 
     def __init__(self) -> None:
         self.judged = 0
@@ -113,10 +124,55 @@ def test_agreement_summary_counts_precision_and_recall() -> None:
         {"human": False, "p_yes": 0.7},
         {"human": False, "p_yes": 0.1},
     ]
-    assert summary(rows) == {"pairs": 4, "accuracy": 0.5, "precision": 0.5, "recall": 0.5}
+    assert summary(rows) == {
+        "pairs": 4,
+        "accuracy": 0.5,
+        "precision": 0.5,
+        "recall": 0.5,
+        "auc": 0.75,
+    }
 
 
 def test_text_key_is_stable_and_ignores_surrounding_space() -> None:
     assert text_key(" a b ") == text_key("a b")
     assert len(text_key("a")) == 16
     assert HumanPair  # the human pairs' type is public
+
+
+@pytest.mark.unit
+def test_first_token_readings_of_the_judging_prompts() -> None:
+    yes_no = [
+        {"token": "Yes", "logprob": math.log(0.6)},
+        {"token": " No", "logprob": math.log(0.2)},
+    ]
+    assert yes_probability(yes_no) == pytest.approx(0.75)
+    assert yes_probability([{"token": "Maybe", "logprob": -0.1}]) == pytest.approx(0.5)
+    span = [
+        {"token": "NONE", "logprob": math.log(0.5)},
+        {"token": "NO", "logprob": math.log(0.1)},
+        {"token": "The", "logprob": math.log(0.3)},
+        {"token": "N", "logprob": math.log(0.1)},
+    ]
+    assert none_probability(span) == pytest.approx(0.6)
+    assert none_probability([]) == 0.0
+
+
+@pytest.mark.unit
+def test_agreement_summary_reports_auc_per_prompt() -> None:
+    rows = [
+        {"human": True, "p_yes": 0.9},
+        {"human": True, "p_yes": 0.4},
+        {"human": False, "p_yes": 0.4},
+        {"human": False, "p_yes": 0.1},
+    ]
+    figures = agreement.summary(rows)
+    assert figures["auc"] == pytest.approx((1 + 1 + 0.5 + 1) / 4)
+    assert figures["recall"] == 0.5
+    assert agreement.prompt_of({}) == "answers-v1"
+    assert agreement.prompt_of({"prompt": "extract-v1"}) == "extract-v1"
+
+
+@pytest.mark.unit
+def test_an_unknown_judging_prompt_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown judging prompt"):
+        Teacher(None, "x", "nope")  # type: ignore[arg-type]
