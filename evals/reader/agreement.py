@@ -44,14 +44,15 @@ def is_gold(unit: str, gold_sentences: list[str]) -> bool:
     )
 
 
-def human_pairs(folder: Path = clapnq.DEFAULT_DIR) -> list[HumanPair]:
-    """Every unit of every dev-half question's passage, labelled by ClapNQ's gold sentences."""
+def human_pairs(folder: Path = clapnq.DEFAULT_DIR, half: str = "dev") -> list[HumanPair]:
+    """Every unit of every `half` question's passage, labelled by ClapNQ's gold sentences (the
+    dev half trains; the test half only measures)."""
     if not clapnq.available(folder):
         return []
     passages = clapnq.passages_by_case(folder)
     pairs = []
     for case in clapnq.load_cases(folder):
-        if not is_dev(case.id):
+        if is_dev(case.id) != (half == "dev"):
             continue
         doc, title, text = passages[case.id]
         passage = Passage("clapnq", doc, doc, title, None, text)

@@ -78,3 +78,26 @@ def train_command(
     embedder = SentenceTransformerEmbedder(settings.embedding)
     figures = train(settings, embedder, target, layers, epochs, seed, log=console.print)
     console.print(f"saved to {target}: {figures}")
+
+
+@reader_app.command("heldout")
+def heldout_command(
+    model: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="The student to measure (default: the reader.path setting)."),
+    ] = None,
+    half: Annotated[str, typer.Option(help="ClapNQ half: test (held out) or dev.")] = "test",
+) -> None:
+    """The student against ClapNQ human labels, next to cosine similarity (unit AUC, top-1,
+    answerability AUC)."""
+    import json
+
+    from assistant.answer.reader import CrossEncoderReader
+    from assistant.embedder import SentenceTransformerEmbedder
+    from assistant.settings import Settings
+    from evals.reader.heldout import heldout
+
+    settings = Settings()
+    reader = CrossEncoderReader(model or settings.reader.path)
+    embedder = SentenceTransformerEmbedder(settings.embedding)
+    console.print(json.dumps(heldout(reader, embedder, half), indent=1))

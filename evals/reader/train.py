@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.reader import MAX_LENGTH, READER_DIR, pair_text
+from assistant.answer.reader import MAX_LENGTH, READER_DIR, CrossEncoderReader, pair_text
 from assistant.embedder import Embedder, packaged_model_path
 from assistant.settings import Settings
 from evals.reader.agreement import human_pairs
+from evals.reader.heldout import heldout
 from evals.reader.sources import Passage, all_passages, text_key
 from evals.reader.teacher import LABELS_PATH, load_labels
 
@@ -153,6 +154,7 @@ def train(
         "teacher_pairs_without_text": missing,
         "train_seconds": round(seconds, 1),
         "positives": int(np.sum([e.label >= 0.5 for e in examples])),
+        "heldout": heldout(CrossEncoderReader(out), embedder),
     }
     (out / "training.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return figures

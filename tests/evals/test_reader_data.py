@@ -176,3 +176,26 @@ def test_agreement_summary_reports_auc_per_prompt() -> None:
 def test_an_unknown_judging_prompt_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown judging prompt"):
         Teacher(None, "x", "nope")  # type: ignore[arg-type]
+
+
+@pytest.mark.unit
+def test_heldout_figures_compare_a_scorer_with_the_human_labels() -> None:
+    from evals.datasets import EvalCase
+    from evals.reader.heldout import figures
+
+    def units(case: EvalCase, texts: list[tuple[str, bool]]) -> list[HumanPair]:
+        where = passage("clapnq", case.id, " ".join(t for t, _ in texts))
+        return [HumanPair(case, where, text, answers) for text, answers in texts]
+
+    yes = EvalCase("q1", "What is the budget?", True)
+    no = EvalCase("q2", "What is the water budget?", False)
+    pairs = units(yes, [("The budget is 5 M.", True), ("It has members.", False)]) + units(
+        no, [("Members meet yearly.", False), ("The budget rose.", False)]
+    )
+
+    def by_word(_: str, texts: Sequence[str], shown: Sequence[str]) -> np.ndarray:
+        assert all(s.endswith(t) for s, t in zip(shown, texts, strict=True))
+        return np.array([0.9 if " M." in t else 0.5 if "budget" in t else 0.1 for t in texts])
+
+    result = figures(pairs, by_word)
+    assert result == {"questions": 2, "unit_auc": 1.0, "top1": 1.0, "answerable_auc": 1.0}
