@@ -259,6 +259,14 @@ class SentenceTransformerEmbedder(Embeddings):
         except Exception as exc:
             raise ModelLoadError(f"could not load the ONNX model in {folder}: {exc}") from exc
 
+    @property
+    def onnx_encoder(self) -> OnnxEncoder:
+        """The ONNX graph (loaded for the ONNX backends only)."""
+        self.warm_up()
+        if self._onnx is None:
+            raise ModelLoadError(f"the {self.backend} backend has no ONNX model")
+        return self._onnx
+
     def _loaded(self) -> SentenceTransformer:
         """The torch model (loaded for the torch backend only)."""
         self.warm_up()

@@ -35,13 +35,14 @@ class EmbeddingSettings(BaseModel):
         description="Let Hugging Face libraries reach the network (off: HF_HUB_OFFLINE=1).",
     )
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        default="torch",
+        default="onnx",
         description=(
-            "What runs the model: `torch` (sentence-transformers), `onnx` (ONNX Runtime, the "
-            "same vectors) or `onnx-int8` (ONNX Runtime with int8 weights: faster, vectors "
-            "within cosine 0.99 of torch; changing to or from it re-embeds the store on the "
-            "next ingest). ONNX files are exported offline on first use into "
-            "DATA_DIR/models/onnx; the export needs the `[onnx]` extra."
+            "What runs the model: `onnx` (ONNX Runtime, the same vectors as torch to cosine "
+            "0.9999, starts without importing torch: the default), `torch` "
+            "(sentence-transformers) or `onnx-int8` (ONNX Runtime with int8 weights: faster, "
+            "but it changes which passages are retrieved; changing to or from it re-embeds the "
+            "store on the next ingest). ONNX files are exported offline on first use into "
+            "DATA_DIR/models/onnx and checked against the torch model before use."
         ),
     )
     threads: int = Field(

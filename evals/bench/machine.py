@@ -128,7 +128,7 @@ def cpu() -> dict[str, Any]:
 def backend(settings: Settings) -> dict[str, Any]:
     """How embeddings are computed: the embedding settings, torch's threads and build."""
     found: dict[str, Any] = {"embedding": settings.embedding.model_dump(mode="json")}
-    found["embedding"].setdefault("backend", "torch")
+    found["embedding"].setdefault("backend", "onnx")
     try:
         import torch
 
@@ -235,9 +235,10 @@ def backend_line(machine: dict[str, Any]) -> str:
     embedding = found.get("embedding", {})
     torch_info = found.get("torch") or {}
     name = str(embedding.get("backend", "torch"))
-    parts = [name if name != "torch" else f"torch {torch_info.get('version', '?')}"]
-    if name != "torch" and torch_info:
-        parts.append(f"torch {torch_info.get('version')}")
+    if name == "torch":
+        parts = [f"torch {torch_info.get('version', '?')}"]
+    else:
+        parts = [f"{name} (onnxruntime {found.get('onnxruntime') or '?'})"]
     parts.append(f"{torch_info.get('threads', '?')} threads")
     parts.append(f"batch {embedding.get('batch_size', '?')}")
     return ", ".join(parts)

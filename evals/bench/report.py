@@ -161,9 +161,10 @@ def _ingest(results: dict[str, Any]) -> list[str]:
         "## Ingest",
         "",
         "A fresh store ingests each corpus through the real pipeline; its embedder records every "
-        "text it is given (chunks and their sentence units). Raw encode is one "
-        "`SentenceTransformer.encode` call over exactly those texts, in the same run, with the "
-        "same batch size. Ratio = pipeline chunks/s ÷ raw chunks/s.",
+        "text it is given (chunks and their sentence units). Raw encode is one `encode` call "
+        "of the same backend's model (`SentenceTransformer.encode`, or the exported ONNX graph) "
+        "over exactly those texts, in the same run, with the same batch size. "
+        "Ratio = pipeline chunks/s ÷ raw chunks/s.",
         "",
         _table(
             [

@@ -63,6 +63,10 @@ def train_command(
     layers: Annotated[int, typer.Option(help="Transformer layers kept from MiniLM.")] = 2,
     epochs: Annotated[int, typer.Option(help="Passes over the training pairs.")] = 2,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 11,
+    lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
+    off_topic: Annotated[
+        int, typer.Option(help="Units of other questions' passages per question (label 0).")
+    ] = 2,
     out: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(help="Where to save it (default: the reader.path setting)."),
@@ -76,7 +80,7 @@ def train_command(
     settings = Settings()
     target = out or settings.reader.path
     embedder = SentenceTransformerEmbedder(settings.embedding)
-    figures = train(settings, embedder, target, layers, epochs, seed, log=console.print)
+    figures = train(settings, embedder, target, layers, epochs, seed, console.print, lr, off_topic)
     console.print(f"saved to {target}: {figures}")
 
 

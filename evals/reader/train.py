@@ -37,14 +37,28 @@ class Example:
     origin: str  # "human" or "teacher"
 
 
-def human_examples() -> list[Example]:
-    """ClapNQ dev-half units labelled by the gold sentences."""
-    return [
+def human_examples(off_topic: int = 2, seed: int = 11) -> list[Example]:
+    """ClapNQ dev-half units labelled by the gold sentences, and per question `off_topic` units of
+    other questions' passages (label 0): a student that starts from a bi-encoder has first to
+    learn topical relevance, which these cheap negatives teach."""
+    pairs = human_pairs()
+    examples = [
         Example(
             p.case.question, pair_text(p.passage.title, None, p.text), float(p.answers), "human"
         )
-        for p in human_pairs()
+        for p in pairs
     ]
+    rng = random.Random(seed)
+    questions = {p.case.id: p.case.question for p in pairs}
+    for case_id, question in questions.items():
+        others = [
+            p for p in rng.sample(pairs, min(len(pairs), 8 * off_topic)) if p.case.id != case_id
+        ]
+        for p in others[:off_topic]:
+            examples.append(
+                Example(question, pair_text(p.passage.title, None, p.text), 0.0, "off-topic")
+            )
+    return examples
 
 
 def teacher_examples(
@@ -96,6 +110,8 @@ def train(
     epochs: int = 2,
     seed: int = 11,
     log: Callable[[str], None] = print,
+    learning_rate: float = 1e-4,
+    off_topic: int = 2,
 ) -> dict[str, Any]:
     """Fit and save the student; returns the training figures (also written to out)."""
     import torch
@@ -109,7 +125,7 @@ def train(
     torch.manual_seed(seed)
     random.seed(seed)
     passages = all_passages(settings, embedder)
-    human = human_examples()
+    human = human_examples(off_topic, seed)
     taught, missing = teacher_examples(passages)
     examples = human + taught
     random.Random(seed).shuffle(examples)
@@ -127,7 +143,7 @@ def train(
         output_dir=str(work),
         num_train_epochs=epochs,
         per_device_train_batch_size=32,
-        learning_rate=5e-5,
+        learning_rate=learning_rate,
         warmup_steps=0.1,
         seed=seed,
         save_strategy="no",
@@ -148,6 +164,8 @@ def train(
     figures = {
         "layers": layers,
         "epochs": epochs,
+        "learning_rate": learning_rate,
+        "off_topic_per_question": off_topic,
         "seed": seed,
         "human_pairs": len(human),
         "teacher_pairs": len(taught),
