@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -56,6 +56,14 @@ def bench(
         Optional[int],  # noqa: UP045
         typer.Option(min=1, help="Questions per store in the query section (default: all dev)."),
     ] = None,
+    scaleout: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            min=2,
+            help="Instead of the benchmark: one `serve` process against `serve-cluster` with "
+            "this many workers, on the starter corpus (written to DATA_DIR/bench/scaleout.json).",
+        ),
+    ] = None,
 ) -> None:
     """Run the benchmark (stores built or reused under DATA_DIR/bench) and write the report."""
     from assistant.cli import console, offline_container
@@ -71,6 +79,9 @@ def bench(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     container = offline_container()
+    if scaleout:
+        _scaleout(container.settings, scaleout, seconds or 30.0)
+        return
     base = cfg.quick_config() if quick else cfg.BenchConfig()
     command = ["cluster-assistant", "bench"]
     command += ["--quick"] if quick else []
@@ -99,3 +110,17 @@ def bench(
         mark = {True: "[green]met[/green]", False: "[red]missed[/red]", None: "not measured"}
         console.print(f"{mark[target['met']]:>24}  {target['figure']}: {target['measured']}")
     console.print(f"written: {config.markdown_path}, {config.json_path}")
+
+
+def _scaleout(settings: Any, workers: int, seconds: float) -> None:
+    import json
+
+    from assistant.cli import console
+    from evals.bench.machine import collect, describe
+    from evals.bench.scaleout import compare
+
+    found = compare(settings, workers, seconds=seconds, log=lambda m: console.print(m))
+    out = settings.data_dir / "bench" / "scaleout.json"
+    machine = collect(settings)
+    out.write_text(json.dumps({"machine": machine, "setups": found}, indent=1), encoding="utf-8")
+    console.print(f"{describe(machine)}\nwritten: {out}")

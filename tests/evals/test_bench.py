@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.embedder import SentenceTransformerEmbedder
+from assistant.settings import Settings
 from assistant.text import chunk_units
 from assistant.types import Chunk
 from cli.main import app
@@ -239,3 +241,21 @@ def test_quick_run_writes_every_section(
     for name in ("ingest", "query", "service", "resources"):
         assert (out / "benchmarks" / f"{name}.png").stat().st_size > 1000
         assert f"(benchmarks/{name}.png)" in markdown
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="Debian's redis-server is absent")
+@pytest.mark.enable_socket
+def test_scaleout_serves_the_same_questions_from_one_process_and_from_a_cluster(
+    tmp_path: Path,
+) -> None:
+    from evals.bench.scaleout import compare
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    found = compare(settings, workers=2, levels=(2,), requests=6, seconds=20, log=lambda _: None)
+    assert [f["setup"] for f in found] == ["serve", "serve-cluster --workers 2"]
+    for setup in found:
+        (level,) = setup["levels"]
+        assert level["answered"] == 6 and level["errors"] == 0, level
+        assert setup["ready_s"] > 0
