@@ -33,6 +33,9 @@ class CaseResult:
     coverage_gap: float = 0.0
     coverage: str = "full"
     """The answer's coverage: `full`, `partial` (says the asked-for value is absent) or `none`."""
+    flagged: list[str] = field(default_factory=list)
+    """Sentences verification found unsupported (removed, or kept marked): with `refused`, they
+    tell a generated answer verification emptied from one the model declined itself."""
 
     @property
     def declined(self) -> bool:

@@ -67,6 +67,7 @@ def evaluate_case(container: Container, case: EvalCase, judge: Judge | None = No
         unknown_terms=answer.unknown_terms,
         coverage_gap=answer.coverage_gap,
         coverage=answer.coverage,
+        flagged=list(answer.flagged),
     )
     m = result.metrics
     if case.answerable:
