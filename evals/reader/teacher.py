@@ -39,6 +39,9 @@ FLOOR = -30.0
 OWN_UNITS = 5  # the source passage's units judged per generated question
 NEIGHBOUR_UNITS = 2  # best units of the next passages a dense search ranks (hard negatives)
 NEAR_MISS_UNITS = 2  # the source passage's units judged for the near-miss question
+MAX_TEXT_CHARS = 6000
+"""Longer passages are not shown to the teacher: with the prompt they can exceed its 4,096-token
+context (a 20,000-character pdf-stress page did), and cutting them would falsify the label."""
 
 WRITER_SYSTEM = "You write the questions a policymaker asks a document assistant."
 JUDGE_SYSTEM = (
@@ -222,11 +225,11 @@ def load_labels(path: Path = LABELS_PATH) -> list[dict[str, Any]]:
 
 def schedule(passages: Sequence[Passage], seed: int = 13) -> list[Passage]:
     """Passages in labelling order: sources taken in turn (each shuffled with a fixed seed), so
-    that any prefix of the job covers every source; passages with fewer than two units (nothing
-    to choose between) are left out."""
+    that any prefix of the job covers every source; passages longer than `MAX_TEXT_CHARS` or with
+    fewer than two units (nothing to choose between) are left out."""
     by_source: dict[str, list[Passage]] = {}
     for passage in passages:
-        if len(passage.units) >= 2:
+        if len(passage.units) >= 2 and len(passage.text) <= MAX_TEXT_CHARS:
             by_source.setdefault(passage.source, []).append(passage)
     rng = random.Random(seed)
     queues = []
@@ -268,10 +271,11 @@ class PairMaker:
             self._passages[i] for i in np.argsort(-sims)[:4] if self._passages[i].key != passage.key
         ][:NEIGHBOUR_UNITS]
         for other in neighbours:
-            for unit in self._closest_units(vectors[0], other.units, 1):
+            short = [u for u in other.units if len(u) <= MAX_TEXT_CHARS]
+            for unit in self._closest_units(vectors[0], short, 1):
                 made.append(Pair(passage, "generated", question, "unit", other, unit))
         made.append(Pair(passage, "generated", question, "passage", passage, passage.text))
-        if neighbours:
+        if neighbours and len(neighbours[0].text) <= MAX_TEXT_CHARS:
             other = neighbours[0]
             made.append(Pair(passage, "generated", question, "passage", other, other.text))
         if near_miss and near_miss.lower() != question.lower():

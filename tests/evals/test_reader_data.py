@@ -199,3 +199,12 @@ def test_heldout_figures_compare_a_scorer_with_the_human_labels() -> None:
 
     result = figures(pairs, by_word)
     assert result == {"questions": 2, "unit_auc": 1.0, "top1": 1.0, "answerable_auc": 1.0}
+
+
+@pytest.mark.unit
+def test_passages_too_long_for_the_teacher_are_not_scheduled() -> None:
+    from evals.reader.teacher import MAX_TEXT_CHARS
+
+    long = passage("pdf-stress", "long", "A sentence that goes on. " * (MAX_TEXT_CHARS // 20))
+    short = passage("pdf-stress", "short", "One sentence here. Another sentence there.")
+    assert [p.key for p in schedule([long, short])] == ["short"]
