@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 _TOKEN = re.compile(r"\w+(?:[.,]\d+)*%?", re.UNICODE)
 _CITATION = re.compile(r"\s*\[\d+\]")
 _STOP = frozenset(
@@ -142,3 +144,13 @@ def citation_on_gold_page(
     docs, pages = set(gold_doc_ids), set(gold_pages)
     hits = sum(1 for c in citations if c.get("doc_id") in docs and c.get("page") in pages)
     return hits / len(citations)
+
+
+def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
+    """Probability that a positive scores above a negative (ties count half); 0 when either
+    side is empty."""
+    if not positives or not negatives:
+        return 0.0
+    pos = np.asarray(positives, dtype=np.float64)[:, None]
+    neg = np.asarray(negatives, dtype=np.float64)[None, :]
+    return float(((pos > neg).sum() + 0.5 * (pos == neg).sum()) / (pos.size * neg.size))

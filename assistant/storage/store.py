@@ -22,9 +22,9 @@ from assistant.types import FILTERABLE_FIELDS, Chunk, ScoredChunk
 Filters = Mapping[str, str | int | Sequence[str | int]]
 
 REVISION_KEY = "revision"
+"""Collection metadata key: a fresh token stamped by every write (see `ChunkStore.signature`)."""
 READ_PAGE = 5000
 """Rows per read: Chroma refuses one query with more SQL variables than SQLite allows."""
-"""Collection metadata key: a fresh token stamped by every write (see `ChunkStore.signature`)."""
 
 
 def build_where(filters: Filters | None) -> dict[str, Any] | None:

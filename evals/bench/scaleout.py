@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
-import time
-import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,57 +18,30 @@ from typing import Any
 from assistant.settings import Settings
 from evals.bench.ingest import cli_command
 from evals.bench.query import questions
-from evals.bench.service import HOST, free_port, load
+from evals.bench.service import Server, free_port, load
 
 READY_TIMEOUT_S = 600.0
 Log = Callable[[str], None]
-
-
-def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> float:
-    started = time.perf_counter()
-    while time.perf_counter() - started < READY_TIMEOUT_S:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode} before it was ready")
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/readyz", timeout=2) as reply:
-                if reply.status == 200:
-                    return time.perf_counter() - started
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"not ready within {READY_TIMEOUT_S:.0f} s")
+NO_CACHE_NO_LIMIT = {"ASSISTANT_API__RATE_LIMIT": "", "ASSISTANT_EMBEDDING__QUERY_CACHE": "0"}
 
 
 def _measure(
     label: str,
-    command: list[str],
+    args: list[str],
     data_dir: Path,
-    port: int,
     levels: Sequence[int],
     requests: int,
     seconds: float,
     log: Log,
 ) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "ASSISTANT_DATA_DIR": str(data_dir),
-        "ASSISTANT_API__RATE_LIMIT": "",
-        "ASSISTANT_EMBEDDING__QUERY_CACHE": "0",
-    }
-    with (data_dir / f"{label}.log").open("wb") as out:
-        process = subprocess.Popen(
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            ready = _wait_ready(port, process)
-            asked = questions()
-            load(port, asked, max(levels), 4 * max(levels), seconds)  # every worker warm
-            results = [load(port, asked, level, requests, seconds) for level in levels]
-        finally:
-            os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+    server = Server(data_dir, data_dir / f"{args[0]}.log", NO_CACHE_NO_LIMIT, args)
+    try:
+        ready = server.wait_ready(READY_TIMEOUT_S)
+        asked = questions()
+        load(server.port, asked, max(levels), 4 * max(levels), seconds)  # every worker warm
+        results = [load(server.port, asked, level, requests, seconds) for level in levels]
+    finally:
+        server.stop()
     for r in results:
         log(
             f"scale-out: {label} c={r['concurrency']}: {r['answered_per_s']} req/s, "
@@ -99,12 +69,8 @@ def compare(
         (data_dir / "models").symlink_to(shared, target_is_directory=True)
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(single_dir)}
     subprocess.run([*cli_command(), "ingest"], env=env, check=True, capture_output=True)
-    port = free_port()
-    single = [*cli_command(), "serve", "--host", HOST, "--port", str(port)]
-    found = [_measure("serve", single, single_dir, port, levels, requests, seconds, log)]
-    port = free_port()
-    cluster = [*cli_command(), "serve-cluster", "--workers", str(workers), "--port", str(port)]
-    cluster += ["--chroma-port", str(free_port())]
-    label = f"serve-cluster --workers {workers}"
-    found.append(_measure(label, cluster, cluster_dir, port, levels, requests, seconds, log))
-    return found
+    cluster = ["serve-cluster", "--workers", str(workers), "--chroma-port", str(free_port())]
+    return [
+        _measure("serve", ["serve"], single_dir, levels, requests, seconds, log),
+        _measure(" ".join(cluster[:3]), cluster, cluster_dir, levels, requests, seconds, log),
+    ]

@@ -51,25 +51,35 @@ def _psutil() -> Any:
 
 
 class Server:
-    """A `cluster-assistant serve` subprocess over one store, its log in a file."""
+    """A `cluster-assistant serve` (or `serve-cluster`: `args`) subprocess over one data dir,
+    its log in a file. It runs in a session of its own, so that stopping it reaches every
+    process it started (as Ctrl-C in a terminal does)."""
 
-    def __init__(self, built: BuiltStore, log_path: Path, extra_env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        log_path: Path,
+        extra_env: dict[str, str],
+        args: Sequence[str] = ("serve",),
+    ) -> None:
         self.port = free_port()
         self.log_path = log_path
+        self.name = args[0]
         env = {
             **os.environ,
-            **extra_env,
-            "ASSISTANT_DATA_DIR": str(built.data_dir),
+            "ASSISTANT_DATA_DIR": str(data_dir),
             "ASSISTANT_API__RATE_LIMIT": RATE_LIMIT,
+            **extra_env,
         }
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("wb")
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            [*cli_command(), "serve", "--host", HOST, "--port", str(self.port)],
+            [*cli_command(), *args, "--host", HOST, "--port", str(self.port)],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.handle = _psutil().Process(self.process.pid)
 
@@ -78,7 +88,9 @@ class Server:
         deadline = self.started + timeout_s
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"serve exited with {self.process.returncode}: {self.tail()}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}: {self.tail()}"
+                )
             conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
             try:
                 conn.request("GET", "/readyz")
@@ -89,7 +101,7 @@ class Server:
             finally:
                 conn.close()
             time.sleep(0.05)
-        raise RuntimeError(f"serve not ready after {timeout_s:.0f} s: {self.tail()}")
+        raise RuntimeError(f"{self.name} not ready after {timeout_s:.0f} s: {self.tail()}")
 
     def rss_mb(self) -> float:
         """Resident memory of the server process, in MiB."""
@@ -106,13 +118,13 @@ class Server:
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
 
     def stop(self) -> None:
-        """SIGINT (uvicorn's graceful stop), then kill after 15 s."""
+        """SIGINT to its session (uvicorn's graceful stop), then kill it after 15 s."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            os.killpg(self.process.pid, signal.SIGINT)
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(5)
         self._log.close()
 
@@ -266,7 +278,7 @@ def measure_store(
     """Start a server over `built`, time start-to-ready, load it at each level, stop it."""
     share_models(built, settings)
     logs = settings.data_dir / "bench" / "logs" / f"serve-{built.label}.log"
-    server = Server(built, logs, env)
+    server = Server(built.data_dir, logs, env)
     try:
         ready_s = server.wait_ready(config.serve_timeout_s)
         rss_ready = server.rss_mb()

@@ -18,7 +18,7 @@ from typing import Any
 
 from evals import clapnq
 from evals.datasets import DATASETS_DIR, EvalCase
-from evals.metrics import sentence_recall
+from evals.metrics import auc, sentence_recall
 from evals.reader.sources import Passage, text_key
 from evals.reader.teacher import PROMPT_VERSION, Teacher, context_of, load_labels
 from evals.splits import is_dev
@@ -119,16 +119,6 @@ def prompt_of(row: dict[str, Any]) -> str:
     return str(row.get("prompt", PROMPT_VERSION))
 
 
-def auc(rows: list[dict[str, Any]]) -> float:
-    """Probability that a human-positive unit gets a higher P(Yes) than a human-negative one."""
-    pos = [r["p_yes"] for r in rows if r["human"]]
-    neg = [r["p_yes"] for r in rows if not r["human"]]
-    if not pos or not neg:
-        return 0.0
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return float(wins) / (len(pos) * len(neg))
-
-
 def summary(rows: list[dict[str, Any]]) -> dict[str, float]:
     """Accuracy at P(Yes) ≥ 0.5, precision/recall of "answers" and AUC, against the human
     labels."""
@@ -143,5 +133,11 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, float]:
         "accuracy": round(right / len(rows), 4),
         "precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
         "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
-        "auc": round(auc(rows), 4),
+        "auc": round(
+            auc(
+                [r["p_yes"] for r in rows if r["human"]],
+                [r["p_yes"] for r in rows if not r["human"]],
+            ),
+            4,
+        ),
     }

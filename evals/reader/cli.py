@@ -101,6 +101,10 @@ def heldout_command(
     from assistant.settings import Settings
     from evals.reader.heldout import heldout
 
+    if half not in ("dev", "test"):
+        raise typer.BadParameter(
+            f"ClapNQ half must be dev or test, not {half!r}", param_hint="--half"
+        )
     settings = Settings()
     reader = CrossEncoderReader(model or settings.reader.path)
     embedder = SentenceTransformerEmbedder(settings.embedding)

@@ -16,19 +16,11 @@ import numpy as np
 
 from assistant.answer.reader import CrossEncoderReader, pair_text
 from assistant.embedder import Embedder
+from evals.metrics import auc
 from evals.reader.agreement import HumanPair, human_pairs
 
 Scorer = Callable[[str, Sequence[str], Sequence[str]], np.ndarray]
 """(question, units, units as the reader sees them) → one score per unit."""
-
-
-def auc(pos: Sequence[float], neg: Sequence[float]) -> float:
-    """Probability that a positive outscores a negative (ties count half)."""
-    if not pos or not neg:
-        return 0.0
-    p = np.asarray(pos, dtype=np.float64)[:, None]
-    n = np.asarray(neg, dtype=np.float64)[None, :]
-    return float(((p > n).sum() + 0.5 * (p == n).sum()) / (p.size * n.size))
 
 
 def figures(pairs: Sequence[HumanPair], scorer: Scorer) -> dict[str, float]:
