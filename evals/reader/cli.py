@@ -109,3 +109,24 @@ def heldout_command(
     reader = CrossEncoderReader(model or settings.reader.path)
     embedder = SentenceTransformerEmbedder(settings.embedding)
     console.print(json.dumps(heldout(reader, embedder, half), indent=1))
+
+
+@reader_app.command("ceiling")
+def ceiling_command(
+    prompt: Annotated[
+        str, typer.Option(help="Judging prompt: answers-v1, checker-v1 or extract-v1.")
+    ] = "answers-v1",
+) -> None:
+    """The teacher's committed agreement judgements against ClapNQ human labels, next to cosine
+    similarity on the same units (what a student distilled from this teacher can reach)."""
+    import json
+
+    from assistant.embedder import SentenceTransformerEmbedder
+    from assistant.settings import Settings
+    from evals.reader import agreement as agree
+    from evals.reader.heldout import ceiling
+    from evals.reader.teacher import load_labels
+
+    rows = [r for r in load_labels(agree.AGREEMENT_PATH) if agree.prompt_of(r) == prompt]
+    embedder = SentenceTransformerEmbedder(Settings().embedding)
+    console.print(json.dumps(ceiling(rows, embedder), indent=1))

@@ -18,6 +18,7 @@ from assistant.answer.reader import CrossEncoderReader, pair_text
 from assistant.embedder import Embedder
 from evals.metrics import auc
 from evals.reader.agreement import HumanPair, human_pairs
+from evals.reader.sources import text_key
 
 Scorer = Callable[[str, Sequence[str], Sequence[str]], np.ndarray]
 """(question, units, units as the reader sees them) → one score per unit."""
@@ -79,5 +80,34 @@ def heldout(reader: CrossEncoderReader, embedder: Embedder, half: str = "test") 
     return {
         "half": f"clapnq {half}",
         "reader": figures(pairs, reader_scorer(reader)),
+        "cosine": figures(pairs, cosine_scorer(embedder)),
+    }
+
+
+def ceiling(
+    rows: Sequence[dict[str, Any]],
+    embedder: Embedder,
+    pairs: Sequence[HumanPair] | None = None,
+) -> dict[str, Any]:
+    """The teacher's judgements (`teacher_agreement.jsonl` rows of one prompt) against ClapNQ's
+    human labels, next to cosine similarity on exactly the same units.
+
+    A student distilled from the teacher can at best match the teacher: when cosine already
+    scores these units better, distillation from this teacher cannot give a reader that helps.
+    `pairs` defaults to ClapNQ's dev-half units (the agreement rows are judged on those).
+    """
+    judged = {(row["case"], row["candidate"]): float(row["p_yes"]) for row in rows}
+    every = human_pairs(half="dev") if pairs is None else pairs
+    pairs = [p for p in every if (p.case.id, text_key(p.text)) in judged]
+    if not pairs:
+        return {}
+    by_text = {(p.case.question, p.text): judged[(p.case.id, text_key(p.text))] for p in pairs}
+
+    def teacher(question: str, texts: Sequence[str], _: Sequence[str]) -> np.ndarray:
+        return np.array([by_text[(question, t)] for t in texts])
+
+    return {
+        "half": "clapnq dev (the units the teacher judged)",
+        "teacher": figures(pairs, teacher),
         "cosine": figures(pairs, cosine_scorer(embedder)),
     }

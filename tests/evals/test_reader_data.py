@@ -208,3 +208,37 @@ def test_passages_too_long_for_the_teacher_are_not_scheduled() -> None:
     long = passage("pdf-stress", "long", "A sentence that goes on. " * (MAX_TEXT_CHARS // 20))
     short = passage("pdf-stress", "short", "One sentence here. Another sentence there.")
     assert [p.key for p in schedule([long, short])] == ["short"]
+
+
+@pytest.mark.unit
+def test_the_ceiling_sets_the_teacher_beside_cosine_on_the_units_it_judged() -> None:
+    from evals.datasets import EvalCase
+    from evals.reader.heldout import ceiling
+
+    yes = EvalCase("q1", "What is the budget?", True)
+    no = EvalCase("q2", "What is the water budget in France?", False)
+    texts = [
+        (yes, [("The budget is 5 M.", True), ("It has members.", False), ("Not judged.", False)]),
+        (no, [("Members meet yearly.", False), ("The budget rose.", False)]),
+    ]
+    pairs = [
+        HumanPair(case, passage("clapnq", case.id, "x"), text, answers)
+        for case, units in texts
+        for text, answers in units
+    ]
+    # The teacher says Yes to the budget sentences of both questions and judged all but one unit.
+    rows = [
+        {
+            "case": p.case.id,
+            "candidate": text_key(p.text),
+            "p_yes": 0.9 if "budget" in p.text else 0.1,
+        }
+        for p in pairs
+        if p.text != "Not judged."
+    ]
+    result = ceiling(rows, KeywordEmbedder(), pairs)
+    assert result["teacher"]["questions"] == 2
+    assert result["teacher"]["top1"] == 1.0
+    assert result["teacher"]["answerable_auc"] == 0.5  # both questions' best unit got 0.9
+    assert set(result["cosine"]) == set(result["teacher"])
+    assert ceiling([], KeywordEmbedder(), pairs) == {}
