@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assistant.embedder import Embedder
 from assistant.settings import Settings
-from assistant.storage.store import ChunkStore
+from assistant.storage.store import LAYOUT_VERSION, ChunkStore
 from assistant.text import chunk_units
 from assistant.types import Chunk
 from ingest.chunker import CHUNKER_VERSION, StructuredChunker
@@ -135,10 +135,12 @@ class Ingestor:
 
     @property
     def fingerprint(self) -> str:
-        """What the stored chunks depend on beyond file content: model and chunking rules."""
+        """What the stored chunks depend on beyond file content: model, chunking rules and the
+        store's layout."""
         parts = [
             self._embedder.name,
             CHUNKER_VERSION,
+            LAYOUT_VERSION,
             str(self._settings.chunking.chunk_size),
             str(self._settings.chunking.chunk_overlap),
         ]

@@ -25,6 +25,9 @@ REVISION_KEY = "revision"
 """Collection metadata key: a fresh token stamped by every write (see `ChunkStore.signature`)."""
 READ_PAGE = 5000
 """Rows per read: Chroma refuses one query with more SQL variables than SQLite allows."""
+LAYOUT_VERSION = "1"
+"""What a stored chunk holds (ids, metadata keys, unit vectors): bump it when that changes, and
+every store built before is re-ingested (it is part of the ingest fingerprint)."""
 
 
 def build_where(filters: Filters | None) -> dict[str, Any] | None:
