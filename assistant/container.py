@@ -80,7 +80,15 @@ class Container:
     @cached_property
     def verifier(self) -> Verifier:
         """Citation verification of every answer, extractive or generated."""
-        return CitationVerifier(self.embedder, self.settings.verification, self.store.unit_vectors)
+        judge = None
+        if self.settings.llm.enabled and self.settings.verification.judge == "llm":
+            from assistant.llm.chat import chat_model
+            from assistant.llm.judge import ChatJudge
+
+            judge = ChatJudge(chat_model(self.settings.llm), self.settings.llm.model)
+        return CitationVerifier(
+            self.embedder, self.settings.verification, self.store.unit_vectors, judge
+        )
 
     @cached_property
     def generator(self) -> Generator | None:

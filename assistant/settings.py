@@ -272,6 +272,21 @@ class VerificationSettings(BaseModel):
             "keeps it marked as unverified; both list it in the answer's `flagged`."
         ),
     )
+    judge: Literal["none", "llm"] = Field(
+        default="none",
+        description=(
+            "Generative mode only: a generated sentence the similarity check rejects is put to the "
+            "LLM (`llm.base_url`) as a yes/no question, does its cited passage support it; kept "
+            "when P(Yes) reaches `judge_threshold` and the passage holds its figures and names. "
+            "One short call per rejected sentence."
+        ),
+    )
+    judge_threshold: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="P(Yes) at which the LLM judge's second opinion keeps a generated sentence.",
+    )
 
 
 class IngestSettings(BaseModel):

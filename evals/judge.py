@@ -2,28 +2,25 @@
 
 No NLI model ships offline, so an instruction-tuned Qwen is asked whether the passages fully
 support a claim; the judgement is P(Yes) against P(No) read from the first answer token's
-log-probabilities (`ChatJudge`, over any OpenAI-compatible server that returns them): greedy, one
-token, deterministic. `EntailmentJudge` runs a packaged Qwen in this process behind llama.cpp's
-server on a free loopback port, so the judge goes through the same client code as generative
-mode. Its dependencies are the optional `[llm]` extra. `validate` measures a judge against the
-hand-labelled pairs of `judge_validation.jsonl`.
+log-probabilities (`ChatJudge`, the product's `assistant.llm.judge`, over any OpenAI-compatible
+server that returns them): greedy, one token, deterministic. `EntailmentJudge` runs a packaged
+Qwen in this process behind llama.cpp's server on a free loopback port, so the judge goes through
+the same client code as generative mode. Its dependencies are the optional `[llm]` extra.
+`validate` measures a judge against the hand-labelled pairs of `judge_validation.jsonl`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
-
-from assistant.errors import ModelUnavailable
+from assistant.errors import LLMUnavailableError, ModelUnavailable
 from assistant.llm.chat import chat_model
+from assistant.llm.judge import ChatJudge as _ChatJudge
 from assistant.llm.packaged import available
 from assistant.llm.server import PackagedLLMServer
 from assistant.settings import LLMSettings
@@ -32,43 +29,17 @@ from evals.errors import JudgeError, JudgeUnavailable
 
 JUDGES = ("qwen2.5-0.5b", "qwen2.5-1.5b")
 VALIDATION_PATH = DATASETS_DIR / "judge_validation.jsonl"
-SYSTEM = (
-    "You are a careful fact checker. You decide whether a claim is fully supported by the "
-    "given passages alone. Answer with exactly one word: Yes or No."
-)
-FLOOR = -30.0  # log-probability assumed for an answer absent from the top candidates
 
 
-class ChatJudge:
-    """P(Yes) that passages support a claim, from the first answer token's log-probabilities."""
-
-    def __init__(self, model: BaseChatModel, name: str = "llm") -> None:
-        self.name = name
-        self._model: Any = model.bind(logprobs=True, top_logprobs=20, max_completion_tokens=1)
-        self.calls = 0
+class ChatJudge(_ChatJudge):
+    """The product's judge, its failures reported as the evaluation's `JudgeError`."""
 
     def p_yes(self, passages: Sequence[str], claim: str) -> float:
         """Probability of "Yes" against "No"."""
-        numbered = "\n\n".join(f"Passage {i}: {p.strip()}" for i, p in enumerate(passages, 1))
-        user = (
-            f"{numbered}\n\nClaim: {claim.strip()}\n\n"
-            "Is the claim fully supported by the passages above? Answer Yes or No."
-        )
-        reply = self._model.invoke([SystemMessage(SYSTEM), HumanMessage(user)])
-        self.calls += 1
-        content = (reply.response_metadata.get("logprobs") or {}).get("content") or []
-        if not content:
-            raise JudgeError("the chat server returned no log-probabilities")
-        best = {"yes": FLOOR, "no": FLOOR}
-        for candidate in content[0].get("top_logprobs") or []:
-            word = str(candidate.get("token", "")).strip().lower()
-            if word in best:
-                best[word] = max(best[word], float(candidate.get("logprob", FLOOR)))
-        return 1.0 / (1.0 + math.exp(best["no"] - best["yes"]))
-
-    def supports(self, passages: Sequence[str], claim: str) -> bool:
-        """Whether the judge says the passages support the claim (P(Yes) ≥ 0.5)."""
-        return self.p_yes(passages, claim) >= 0.5
+        try:
+            return super().p_yes(passages, claim)
+        except LLMUnavailableError as exc:
+            raise JudgeError(str(exc)) from exc
 
 
 class EntailmentJudge:

@@ -5,21 +5,28 @@ of the passage (every extractive sentence is, by construction), or its embedding
 to the passage's closest sentence (`VerificationSettings.min_support`, cosine). Numbers that point
 at no retrieved passage are dropped. A sentence left without a supporting citation is re-attributed
 to another retrieved passage that supports it, if any; otherwise it is unsupported and is dropped
-(or kept and flagged, see `VerificationSettings.unsupported`). Surviving citations are renumbered
+(or kept and flagged, see `VerificationSettings.unsupported`). In generative mode a sentence the
+similarity check rejects can get a second opinion from a judge model (`VerificationSettings.judge`):
+the cited passage supports it when the judge says so and the passage holds its figures and names
+(short list items and figures lifted from a passage are far from its sentences in embedding space
+though they are its own words). Surviving citations are renumbered
 1, 2, … in order of first use, and each citation's snippet is the sentence of its passage that
 best supports the answer.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from assistant.answer.units import UnitVectorLookup, unit_matrix
 from assistant.embedder import Embedder
+from assistant.errors import LLMUnavailableError
 from assistant.settings import VerificationSettings
 from assistant.text import (
     LIST_MARKER,
@@ -35,6 +42,14 @@ from assistant.text import (
 from assistant.types import Citation, ScoredChunk
 
 UNVERIFIED_MARK = "(unverified)"
+log = logging.getLogger(__name__)
+
+
+class SupportJudge(Protocol):
+    """A second opinion on support: P(the passages support the claim)."""
+
+    def p_yes(self, passages: Sequence[str], claim: str) -> float:
+        """Probability that `passages` support `claim` (raises `LLMUnavailableError`)."""
 
 
 @dataclass
@@ -132,10 +147,12 @@ class CitationVerifier:
         embedder: Embedder,
         settings: VerificationSettings,
         unit_vectors: UnitVectorLookup | None = None,
+        judge: SupportJudge | None = None,
     ) -> None:
         self._embedder = embedder
         self._settings = settings
         self._lookup = unit_vectors
+        self._judge = judge
 
     def warm_up(self) -> None:
         """Load the embedding model now."""
@@ -197,11 +214,34 @@ class CitationVerifier:
                 if good:
                     best = max(good, key=lambda n: good[n][0])
                     ok, scored = [best], {**scored, best: good[best]}
+            if not ok and generated and self._judge is not None:
+                ok = self._second_opinion(claim, passages)
+                for n in ok:  # the snippet: the passage's sentence closest to the claim
+                    scored[n] = _closest(claim, matrices.get(n), units[n], scored.get(n))
             claim.verified = ok
             for n in ok:
                 if scored[n][0] > best_unit.get(n, (-1.0, ""))[0]:
                     best_unit[n] = scored[n]
         return self._render(claims, passages, best_unit, dropped, generated)
+
+    def _second_opinion(self, claim: Claim, passages: Mapping[int, ScoredChunk]) -> list[int]:
+        """The cited passages the judge says support `claim` (and that hold its figures and
+        names); none when the judge is unreachable."""
+        assert self._judge is not None
+        terms = grounded_terms(claim.text)
+        kept = []
+        for n in claim.cited:
+            hit = passages.get(n)
+            if hit is None or not terms_in(terms, hit.chunk.text):
+                continue
+            try:
+                p_yes = self._judge.p_yes([hit.chunk.text], claim.text)
+            except LLMUnavailableError as exc:
+                log.warning("no second opinion on a generated sentence: %s", exc)
+                return []
+            if p_yes >= self._settings.judge_threshold:
+                kept.append(n)
+        return kept
 
     def _render(
         self,
@@ -243,3 +283,19 @@ class CitationVerifier:
             flagged=flagged,
             dropped_citations=dropped,
         )
+
+
+def _closest(
+    claim: Claim,
+    matrix: np.ndarray | None,
+    units: list[TextUnit],
+    scored: tuple[float, str] | None,
+) -> tuple[float, str]:
+    """The passage unit closest to `claim`, with its similarity (for the citation's snippet)."""
+    if scored is not None and scored[1]:
+        return scored
+    if matrix is None or claim.vector is None or not units:
+        return 0.0, ""
+    sims = matrix @ claim.vector
+    i = int(np.argmax(sims))
+    return float(sims[i]), units[i].text

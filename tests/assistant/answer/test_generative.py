@@ -187,3 +187,60 @@ def test_chat_judge_reads_yes_probability_from_logprobs(serve: Any) -> None:
     assert judge.p_yes(passage, "Aviation Valley is in south-eastern Poland.") > 0.9
     assert judge.p_yes(passage, "Aviation Valley is in Spain.") < 0.1
     assert server.requests[0]["logprobs"] is True and server.requests[0]["top_logprobs"] == 20
+
+
+def lifting(verdict: str) -> Callable[[list[dict[str, Any]]], str]:
+    """A model that answers with a figure lifted from the passage (far from the passage's sentences
+    in embedding space), and, asked as the judge, gives `verdict`."""
+
+    def reply(messages: list[dict[str, Any]]) -> str:
+        if "Claim:" in last_user(messages):
+            return verdict
+        n = next(n for n, text in passages_in(messages).items() if "150,000" in text)
+        return f"150,000 businesses [{n}]."
+
+    return reply
+
+
+def test_the_judge_gives_a_second_opinion_on_sentences_the_similarity_check_rejects(
+    indexed: Stack, serve: Any
+) -> None:
+    without = generative(indexed, serve(lifting("Yes")).base_url).assistant.answer(QUESTION)
+    assert without.refused and without.flagged == ["150,000 businesses."]
+
+    server = serve(lifting("Yes"))
+    kept = generative(indexed, server.base_url, judge="llm").assistant.answer(QUESTION)
+    assert not kept.refused and kept.answer == "150,000 businesses [1]."
+    assert kept.flagged == [] and kept.citations[0].verified
+    assert "150,000" in kept.citations[0].snippet  # the passage's sentence closest to the claim
+    asked = [r for r in server.requests if "Claim:" in str(r["messages"][-1]["content"])]
+    assert len(asked) == 1 and asked[0]["max_completion_tokens"] == 1
+
+    refused = generative(indexed, serve(lifting("No")).base_url, judge="llm").assistant.answer(
+        QUESTION
+    )
+    assert refused.refused and refused.flagged == ["150,000 businesses."]
+
+
+def test_the_judge_is_not_asked_about_a_figure_the_passage_lacks(
+    indexed: Stack, serve: Any
+) -> None:
+    def inventing(messages: list[dict[str, Any]]) -> str:
+        if "Claim:" in last_user(messages):
+            return "Yes"
+        return "170,000 businesses [1]."
+
+    server = serve(inventing)
+    answer = generative(indexed, server.base_url, judge="llm").assistant.answer(QUESTION)
+    assert answer.refused and answer.flagged == ["170,000 businesses."]
+    assert not any("Claim:" in str(r["messages"][-1]["content"]) for r in server.requests)
+
+
+def test_an_unreachable_judge_leaves_the_sentence_unverified(indexed: Stack, serve: Any) -> None:
+    def judge_down(messages: list[dict[str, Any]]) -> str:
+        if "Claim:" in last_user(messages):
+            raise RuntimeError("judge down")
+        return lifting("Yes")(messages)
+
+    answer = generative(indexed, serve(judge_down).base_url, judge="llm").assistant.answer(QUESTION)
+    assert answer.refused and answer.flagged == ["150,000 businesses."]
