@@ -81,7 +81,7 @@ class Container:
     def verifier(self) -> Verifier:
         """Citation verification of every answer, extractive or generated."""
         judge = None
-        if self.settings.llm.enabled and self.settings.verification.judge == "llm":
+        if self.settings.llm.enabled and self.settings.verification.judge != "none":
             from assistant.llm.chat import chat_model
             from assistant.llm.judge import ChatJudge
 

@@ -272,13 +272,15 @@ class VerificationSettings(BaseModel):
             "keeps it marked as unverified; both list it in the answer's `flagged`."
         ),
     )
-    judge: Literal["none", "llm"] = Field(
+    judge: Literal["none", "rescue", "final"] = Field(
         default="none",
         description=(
-            "Generative mode only: a generated sentence the similarity check rejects is put to the "
-            "LLM (`llm.base_url`) as a yes/no question, does its cited passage support it; kept "
-            "when P(Yes) reaches `judge_threshold` and the passage holds its figures and names. "
-            "One short call per rejected sentence."
+            "Generative mode only: the LLM (`llm.base_url`) asked yes/no whether a generated "
+            "sentence's cited passage supports it (one short call per sentence asked about). "
+            "`rescue`: only sentences the similarity check rejects are asked, and kept on a Yes; "
+            "`final`: every sentence that is not a verbatim passage sentence is asked, and the "
+            "judge's answer replaces the similarity check. Either way the passage must hold the "
+            "sentence's figures and names."
         ),
     )
     judge_threshold: float = Field(

@@ -87,13 +87,16 @@ def _norm(text: str) -> str:
 # words that do not open the sentence.
 _FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*[a-z0-9][\w’'-]*")
+_POSSESSIVE = re.compile(r"['’]s$")  # "Stern's" names Stern
 _COMMON = {"Don't", "Don’t", "Do", "The", "This", "It", "They", "In", "EU"}
 
 
 def grounded_terms(claim: str) -> set[str]:
     """The figures and names in `claim` that its source must contain, lower-cased."""
     figures = {f.replace(",", "").rstrip(".") for f in _FIGURE.findall(claim)}
-    names = {n.lower() for n in _NAME.findall(claim.strip()) if n not in _COMMON}
+    names = {
+        _POSSESSIVE.sub("", n).lower() for n in _NAME.findall(claim.strip()) if n not in _COMMON
+    }
     return figures | names
 
 
@@ -203,41 +206,56 @@ class CitationVerifier:
             i = int(np.argmax(sims))
             return float(sims[i]), units[n][i].text
 
+        judged = generated and self._judge is not None
+        final = judged and self._settings.judge == "final"
         for claim in claims:
             scored = {n: support(claim, n) for n in claim.cited if n in passages}
             dropped += len(claim.cited) - len(scored)
-            ok = [n for n, (s, _) in scored.items() if s >= self._settings.min_support]
-            dropped += len(scored) - len(ok)
-            if not ok:  # repair: another retrieved passage that supports the sentence
-                others = {n: support(claim, n) for n in passages if n not in scored}
-                good = {n: v for n, v in others.items() if v[0] >= self._settings.min_support}
-                if good:
-                    best = max(good, key=lambda n: good[n][0])
-                    ok, scored = [best], {**scored, best: good[best]}
-            if not ok and generated and self._judge is not None:
-                ok = self._second_opinion(claim, passages)
-                for n in ok:  # the snippet: the passage's sentence closest to the claim
-                    scored[n] = _closest(claim, matrices.get(n), units[n], scored.get(n))
+            if final and claim.vector is not None:
+                # The judge decides; similarity only finds a passage to re-attribute to.
+                ok = self._second_opinion(claim, list(scored), passages)
+                dropped += len(scored) - len(ok)
+                if not ok:
+                    others = {n: support(claim, n) for n in passages if n not in scored}
+                    best = max(others, key=lambda n: others[n][0], default=None)
+                    if best is not None and others[best][0] > 0:
+                        ok = self._second_opinion(claim, [best], passages)
+                        scored[best] = others[best]
+            else:
+                ok = [n for n, (s, _) in scored.items() if s >= self._settings.min_support]
+                dropped += len(scored) - len(ok)
+                if not ok:  # repair: another retrieved passage that supports the sentence
+                    others = {n: support(claim, n) for n in passages if n not in scored}
+                    good = {n: v for n, v in others.items() if v[0] >= self._settings.min_support}
+                    if good:
+                        best = max(good, key=lambda n: good[n][0])
+                        ok, scored = [best], {**scored, best: good[best]}
+                if not ok and judged and claim.vector is not None:  # a second opinion
+                    ok = self._second_opinion(claim, list(scored), passages)
+            for n in ok:  # the snippet: the passage's sentence closest to the claim
+                scored[n] = _closest(claim, matrices.get(n), units[n], scored.get(n))
             claim.verified = ok
             for n in ok:
                 if scored[n][0] > best_unit.get(n, (-1.0, ""))[0]:
                     best_unit[n] = scored[n]
         return self._render(claims, passages, best_unit, dropped, generated)
 
-    def _second_opinion(self, claim: Claim, passages: Mapping[int, ScoredChunk]) -> list[int]:
-        """The cited passages the judge says support `claim` (and that hold its figures and
-        names); none when the judge is unreachable."""
+    def _second_opinion(
+        self, claim: Claim, candidates: list[int], passages: Mapping[int, ScoredChunk]
+    ) -> list[int]:
+        """Those of `candidates` the judge says support `claim` (each must hold the claim's
+        figures and names); none when the judge is unreachable."""
         assert self._judge is not None
         terms = grounded_terms(claim.text)
         kept = []
-        for n in claim.cited:
-            hit = passages.get(n)
-            if hit is None or not terms_in(terms, hit.chunk.text):
+        for n in candidates:
+            text = passages[n].chunk.text
+            if not terms_in(terms, text):
                 continue
             try:
-                p_yes = self._judge.p_yes([hit.chunk.text], claim.text)
+                p_yes = self._judge.p_yes([text], claim.text)
             except LLMUnavailableError as exc:
-                log.warning("no second opinion on a generated sentence: %s", exc)
+                log.warning("no judgement on a generated sentence: %s", exc)
                 return []
             if p_yes >= self._settings.judge_threshold:
                 kept.append(n)

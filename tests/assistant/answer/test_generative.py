@@ -209,14 +209,14 @@ def test_the_judge_gives_a_second_opinion_on_sentences_the_similarity_check_reje
     assert without.refused and without.flagged == ["150,000 businesses."]
 
     server = serve(lifting("Yes"))
-    kept = generative(indexed, server.base_url, judge="llm").assistant.answer(QUESTION)
+    kept = generative(indexed, server.base_url, judge="rescue").assistant.answer(QUESTION)
     assert not kept.refused and kept.answer == "150,000 businesses [1]."
     assert kept.flagged == [] and kept.citations[0].verified
     assert "150,000" in kept.citations[0].snippet  # the passage's sentence closest to the claim
     asked = [r for r in server.requests if "Claim:" in str(r["messages"][-1]["content"])]
     assert len(asked) == 1 and asked[0]["max_completion_tokens"] == 1
 
-    refused = generative(indexed, serve(lifting("No")).base_url, judge="llm").assistant.answer(
+    refused = generative(indexed, serve(lifting("No")).base_url, judge="rescue").assistant.answer(
         QUESTION
     )
     assert refused.refused and refused.flagged == ["150,000 businesses."]
@@ -231,7 +231,7 @@ def test_the_judge_is_not_asked_about_a_figure_the_passage_lacks(
         return "170,000 businesses [1]."
 
     server = serve(inventing)
-    answer = generative(indexed, server.base_url, judge="llm").assistant.answer(QUESTION)
+    answer = generative(indexed, server.base_url, judge="rescue").assistant.answer(QUESTION)
     assert answer.refused and answer.flagged == ["170,000 businesses."]
     assert not any("Claim:" in str(r["messages"][-1]["content"]) for r in server.requests)
 
@@ -242,5 +242,43 @@ def test_an_unreachable_judge_leaves_the_sentence_unverified(indexed: Stack, ser
             raise RuntimeError("judge down")
         return lifting("Yes")(messages)
 
-    answer = generative(indexed, serve(judge_down).base_url, judge="llm").assistant.answer(QUESTION)
+    answer = generative(indexed, serve(judge_down).base_url, judge="rescue").assistant.answer(
+        QUESTION
+    )
     assert answer.refused and answer.flagged == ["150,000 businesses."]
+
+
+def paraphrasing(verdict: str) -> Callable[[list[dict[str, Any]]], str]:
+    """A model that paraphrases the passage (close to it in embedding space) and, asked as the
+    judge, gives `verdict`."""
+
+    def reply(messages: list[dict[str, Any]]) -> str:
+        if "Claim:" in last_user(messages):
+            return verdict
+        n = next(n for n, text in passages_in(messages).items() if "150,000" in text)
+        return f"Those organisations represent 150,000 of the most innovative businesses [{n}]."
+
+    return reply
+
+
+def test_a_final_judge_decides_what_the_similarity_check_would_have_kept(
+    indexed: Stack, serve: Any
+) -> None:
+    rescue = generative(indexed, serve(paraphrasing("No")).base_url, judge="rescue")
+    assert not rescue.assistant.answer(QUESTION).refused  # similarity alone keeps it
+
+    server = serve(paraphrasing("No"))
+    vetoed = generative(indexed, server.base_url, judge="final").assistant.answer(QUESTION)
+    assert vetoed.refused and vetoed.flagged
+    assert any("Claim:" in str(r["messages"][-1]["content"]) for r in server.requests)
+
+    kept = generative(indexed, serve(paraphrasing("Yes")).base_url, judge="final")
+    answer = kept.assistant.answer(QUESTION)
+    assert not answer.refused and answer.citations[0].verified and answer.flagged == []
+
+
+def test_a_final_judge_is_not_asked_about_verbatim_sentences(indexed: Stack, serve: Any) -> None:
+    server = serve(quoting)
+    answer = generative(indexed, server.base_url, judge="final").assistant.answer(QUESTION)
+    assert not answer.refused and answer.support == 1.0
+    assert not any("Claim:" in str(r["messages"][-1]["content"]) for r in server.requests)

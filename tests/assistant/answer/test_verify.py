@@ -51,6 +51,12 @@ def test_claims_are_cut_after_markers_and_into_sentences() -> None:
 def test_grounded_terms_are_figures_and_names() -> None:
     terms = grounded_terms("The alliance reaches 150,000 businesses across Europe and Ukraine.")
     assert terms == {"150000", "europe", "ukraine"}
+    # A possessive names the same thing: "Stern's paper" is grounded by a passage naming Stern.
+    assert grounded_terms("It is Stern's paper, one of the ECCP’s 25 events.") == {
+        "25",
+        "stern",
+        "eccp",
+    }
 
 
 @pytest.mark.integration
