@@ -211,17 +211,20 @@ class CitationVerifier:
         for claim in claims:
             scored = {n: support(claim, n) for n in claim.cited if n in passages}
             dropped += len(claim.cited) - len(scored)
+            judgement = None
             if final and claim.vector is not None:
                 # The judge decides; similarity only finds a passage to re-attribute to.
-                ok = self._second_opinion(claim, list(scored), passages)
-                dropped += len(scored) - len(ok)
-                if not ok:
+                judgement = self._second_opinion(claim, list(scored), passages)
+                if judgement == []:
                     others = {n: support(claim, n) for n in passages if n not in scored}
                     best = max(others, key=lambda n: others[n][0], default=None)
                     if best is not None and others[best][0] > 0:
-                        ok = self._second_opinion(claim, [best], passages)
+                        judgement = self._second_opinion(claim, [best], passages)
                         scored[best] = others[best]
-            else:
+            if judgement is not None:
+                ok = judgement
+                dropped += len([n for n in scored if n not in ok])
+            else:  # the similarity check (also when the judge could not be reached)
                 ok = [n for n, (s, _) in scored.items() if s >= self._settings.min_support]
                 dropped += len(scored) - len(ok)
                 if not ok:  # repair: another retrieved passage that supports the sentence
@@ -230,8 +233,8 @@ class CitationVerifier:
                     if good:
                         best = max(good, key=lambda n: good[n][0])
                         ok, scored = [best], {**scored, best: good[best]}
-                if not ok and judged and claim.vector is not None:  # a second opinion
-                    ok = self._second_opinion(claim, list(scored), passages)
+                if not ok and judged and not final and claim.vector is not None:  # rescue
+                    ok = self._second_opinion(claim, list(scored), passages) or []
             for n in ok:  # the snippet: the passage's sentence closest to the claim
                 scored[n] = _closest(claim, matrices.get(n), units[n], scored.get(n))
             claim.verified = ok
@@ -242,9 +245,9 @@ class CitationVerifier:
 
     def _second_opinion(
         self, claim: Claim, candidates: list[int], passages: Mapping[int, ScoredChunk]
-    ) -> list[int]:
+    ) -> list[int] | None:
         """Those of `candidates` the judge says support `claim` (each must hold the claim's
-        figures and names); none when the judge is unreachable."""
+        figures and names); None when the judge cannot be reached."""
         assert self._judge is not None
         terms = grounded_terms(claim.text)
         kept = []
@@ -256,7 +259,7 @@ class CitationVerifier:
                 p_yes = self._judge.p_yes([text], claim.text)
             except LLMUnavailableError as exc:
                 log.warning("no judgement on a generated sentence: %s", exc)
-                return []
+                return None
             if p_yes >= self._settings.judge_threshold:
                 kept.append(n)
         return kept

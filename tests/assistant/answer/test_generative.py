@@ -205,7 +205,9 @@ def lifting(verdict: str) -> Callable[[list[dict[str, Any]]], str]:
 def test_the_judge_gives_a_second_opinion_on_sentences_the_similarity_check_rejects(
     indexed: Stack, serve: Any
 ) -> None:
-    without = generative(indexed, serve(lifting("Yes")).base_url).assistant.answer(QUESTION)
+    without = generative(indexed, serve(lifting("Yes")).base_url, judge="none").assistant.answer(
+        QUESTION
+    )
     assert without.refused and without.flagged == ["150,000 businesses."]
 
     server = serve(lifting("Yes"))
@@ -282,3 +284,17 @@ def test_a_final_judge_is_not_asked_about_verbatim_sentences(indexed: Stack, ser
     answer = generative(indexed, server.base_url, judge="final").assistant.answer(QUESTION)
     assert not answer.refused and answer.support == 1.0
     assert not any("Claim:" in str(r["messages"][-1]["content"]) for r in server.requests)
+
+
+def test_a_final_judge_out_of_reach_leaves_the_similarity_check_in_charge(
+    indexed: Stack, serve: Any
+) -> None:
+    def judge_down(messages: list[dict[str, Any]]) -> str:
+        if "Claim:" in last_user(messages):
+            raise RuntimeError("no log-probabilities here")
+        return paraphrasing("No")(messages)
+
+    answer = generative(indexed, serve(judge_down).base_url, judge="final").assistant.answer(
+        QUESTION
+    )
+    assert not answer.refused and answer.citations[0].verified
