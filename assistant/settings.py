@@ -278,10 +278,12 @@ class VerificationSettings(BaseModel):
             "Generative mode only: the LLM (`llm.base_url`) asked yes/no whether a generated "
             "sentence's cited passage supports it (one short call per sentence asked about). "
             "`rescue`: only sentences the similarity check rejects are asked, and kept on a Yes; "
-            "`final`: every sentence that is not a verbatim passage sentence is asked, and the "
-            "judge's answer replaces the similarity check (which takes over again when the "
-            "server gives no log-probabilities). Either way the passage must hold the sentence's "
-            "figures and names. Chosen on the real-policy dev half and judge_validation.jsonl."
+            "`final`: the judge decides every sentence that is not a verbatim passage sentence, "
+            "asked only about those close to a passage sentence or lifted from it word for word "
+            "(others fail); its answer replaces the similarity check, which takes over again "
+            "when the server gives no log-probabilities. Either way the passage must hold the "
+            "sentence's figures and names. Chosen on the real-policy dev half and "
+            "judge_validation.jsonl."
         ),
     )
     judge_threshold: float = Field(

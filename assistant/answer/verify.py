@@ -9,7 +9,9 @@ to another retrieved passage that supports it, if any; otherwise it is unsupport
 similarity check rejects can get a second opinion from a judge model (`VerificationSettings.judge`):
 the cited passage supports it when the judge says so and the passage holds its figures and names
 (short list items and figures lifted from a passage are far from its sentences in embedding space
-though they are its own words). Surviving citations are renumbered
+though they are its own words). With `judge="final"` the judge decides every sentence that is not
+verbatim, but is asked only about sentences close to a passage sentence or lifted from it word for
+word: a sentence that is neither fails without a call. Surviving citations are renumbered
 1, 2, … in order of first use, and each citation's snippet is the sentence of its passage that
 best supports the answer.
 """
@@ -213,12 +215,17 @@ class CitationVerifier:
             dropped += len(claim.cited) - len(scored)
             judgement = None
             if final and claim.vector is not None:
-                # The judge decides; similarity only finds a passage to re-attribute to.
-                judgement = self._second_opinion(claim, list(scored), passages)
+                # The judge decides about sentences close to a passage sentence and about spans
+                # lifted from the passage; a sentence that is neither is not asked (and fails).
+                asked = [n for n, v in scored.items() if self._askable(claim, passages[n], v)]
+                judgement = self._second_opinion(claim, asked, passages)
                 if judgement == []:
                     others = {n: support(claim, n) for n in passages if n not in scored}
-                    best = max(others, key=lambda n: others[n][0], default=None)
-                    if best is not None and others[best][0] > 0:
+                    ranked = sorted(others, key=lambda n: -others[n][0])
+                    best = next(
+                        (n for n in ranked if self._askable(claim, passages[n], others[n])), None
+                    )
+                    if best is not None:
                         judgement = self._second_opinion(claim, [best], passages)
                         scored[best] = others[best]
             if judgement is not None:
@@ -242,6 +249,11 @@ class CitationVerifier:
                 if scored[n][0] > best_unit.get(n, (-1.0, ""))[0]:
                     best_unit[n] = scored[n]
         return self._render(claims, passages, best_unit, dropped, generated)
+
+    def _askable(self, claim: Claim, hit: ScoredChunk, scored: tuple[float, str]) -> bool:
+        """Whether the final judge is asked about `claim` against `hit`: the claim is close to
+        one of its sentences, or a run of its words."""
+        return scored[0] >= self._settings.min_support or _is_span(claim.text, hit.chunk.text)
 
     def _second_opinion(
         self, claim: Claim, candidates: list[int], passages: Mapping[int, ScoredChunk]
@@ -304,6 +316,16 @@ class CitationVerifier:
             flagged=flagged,
             dropped_citations=dropped,
         )
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _is_span(claim: str, passage: str) -> bool:
+    """Whether `claim` is a run of the passage's own words ("193 977", "Wetsus", a list item)."""
+    words = _words(claim)
+    return bool(words) and f" {words} " in f" {_words(passage)} "
 
 
 def _closest(

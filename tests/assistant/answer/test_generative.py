@@ -298,3 +298,26 @@ def test_a_final_judge_out_of_reach_leaves_the_similarity_check_in_charge(
         QUESTION
     )
     assert not answer.refused and answer.citations[0].verified
+
+
+def test_a_final_judge_is_asked_about_lifted_spans_but_not_about_distant_sentences(
+    indexed: Stack, serve: Any
+) -> None:
+    def answering(text: str) -> Callable[[list[dict[str, Any]]], str]:
+        def reply(messages: list[dict[str, Any]]) -> str:
+            if "Claim:" in last_user(messages):
+                return "Yes"
+            n = next(n for n, t in passages_in(messages).items() if "150,000" in t)
+            return f"{text} [{n}]."
+
+        return reply
+
+    server = serve(answering("150,000"))  # the passage's own words, far in embedding space
+    lifted = generative(indexed, server.base_url, judge="final").assistant.answer(QUESTION)
+    assert not lifted.refused and lifted.answer == "150,000 [1]."
+    assert any("Claim:" in str(r["messages"][-1]["content"]) for r in server.requests)
+
+    server = serve(answering("Clusters gather firms from many different countries"))
+    distant = generative(indexed, server.base_url, judge="final").assistant.answer(QUESTION)
+    assert distant.refused and distant.flagged
+    assert not any("Claim:" in str(r["messages"][-1]["content"]) for r in server.requests)
