@@ -50,13 +50,18 @@ class ChatJudge:
         content = (reply.response_metadata.get("logprobs") or {}).get("content") or []
         if not content:
             raise LLMUnavailableError("the chat server returned no log-probabilities")
-        best = {"yes": FLOOR, "no": FLOOR}
-        for candidate in content[0].get("top_logprobs") or []:
-            word = str(candidate.get("token", "")).strip().lower()
-            if word in best:
-                best[word] = max(best[word], float(candidate.get("logprob", FLOOR)))
-        return 1.0 / (1.0 + math.exp(best["no"] - best["yes"]))
+        return yes_probability(content[0].get("top_logprobs") or [])
 
     def supports(self, passages: Sequence[str], claim: str) -> bool:
         """Whether the judge says the passages support the claim (P(Yes) ≥ 0.5)."""
         return self.p_yes(passages, claim) >= 0.5
+
+
+def yes_probability(candidates: Sequence[dict[str, Any]]) -> float:
+    """P(Yes) against P(No) from a first token's top log-probabilities."""
+    best = {"yes": FLOOR, "no": FLOOR}
+    for candidate in candidates:
+        word = str(candidate.get("token", "")).strip().lower()
+        if word in best:
+            best[word] = max(best[word], float(candidate.get("logprob", FLOOR)))
+    return 1.0 / (1.0 + math.exp(best["no"] - best["yes"]))

@@ -28,6 +28,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.embedder import Embedder
+from assistant.llm.judge import FLOOR, yes_probability
 from evals.datasets import DATASETS_DIR
 from evals.errors import JudgeError
 from evals.reader.sources import Passage, text_key
@@ -35,7 +36,6 @@ from evals.reader.sources import Passage, text_key
 LABELS_PATH = DATASETS_DIR / "reader" / "teacher_pairs.jsonl"
 PROMPT_VERSION = "answers-v1"
 """The default judging prompt (see `PROMPTS`)."""
-FLOOR = -30.0
 OWN_UNITS = 5  # the source passage's units judged per generated question
 NEIGHBOUR_UNITS = 2  # best units of the next passages a dense search ranks (hard negatives)
 NEAR_MISS_UNITS = 2  # the source passage's units judged for the near-miss question
@@ -145,16 +145,6 @@ class Teacher:
         if prompt.reading == "extract":
             return 1.0 - none_probability(candidates)
         return yes_probability(candidates)
-
-
-def yes_probability(candidates: Sequence[dict[str, Any]]) -> float:
-    """P(Yes) against P(No) from a first token's top log-probabilities."""
-    best = {"yes": FLOOR, "no": FLOOR}
-    for candidate in candidates:
-        word = str(candidate.get("token", "")).strip().lower()
-        if word in best:
-            best[word] = max(best[word], float(candidate.get("logprob", FLOOR)))
-    return 1.0 / (1.0 + math.exp(best["no"] - best["yes"]))
 
 
 def none_probability(candidates: Sequence[dict[str, Any]]) -> float:
