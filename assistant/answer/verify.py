@@ -221,9 +221,8 @@ class CitationVerifier:
                 judgement = self._second_opinion(claim, asked, passages)
                 if judgement == []:
                     others = {n: support(claim, n) for n in passages if n not in scored}
-                    ranked = sorted(others, key=lambda n: -others[n][0])
-                    best = next(
-                        (n for n in ranked if self._askable(claim, passages[n], others[n])), None
+                    best = _best(
+                        {n: v for n, v in others.items() if self._askable(claim, passages[n], v)}
                     )
                     if best is not None:
                         judgement = self._second_opinion(claim, [best], passages)
@@ -236,10 +235,11 @@ class CitationVerifier:
                 dropped += len(scored) - len(ok)
                 if not ok:  # repair: another retrieved passage that supports the sentence
                     others = {n: support(claim, n) for n in passages if n not in scored}
-                    good = {n: v for n, v in others.items() if v[0] >= self._settings.min_support}
-                    if good:
-                        best = max(good, key=lambda n: good[n][0])
-                        ok, scored = [best], {**scored, best: good[best]}
+                    best = _best(
+                        {n: v for n, v in others.items() if v[0] >= self._settings.min_support}
+                    )
+                    if best is not None:
+                        ok, scored = [best], {**scored, best: others[best]}
                 if not ok and judged and not final and claim.vector is not None:  # rescue
                     ok = self._second_opinion(claim, list(scored), passages) or []
             for n in ok:  # the snippet: the passage's sentence closest to the claim
@@ -316,6 +316,11 @@ class CitationVerifier:
             flagged=flagged,
             dropped_citations=dropped,
         )
+
+
+def _best(scored: dict[int, tuple[float, str]]) -> int | None:
+    """The passage of `scored` (number → support score and unit) that supports a claim best."""
+    return max(scored, key=lambda n: scored[n][0], default=None)
 
 
 def _words(text: str) -> str:

@@ -189,17 +189,25 @@ def test_chat_judge_reads_yes_probability_from_logprobs(serve: Any) -> None:
     assert server.requests[0]["logprobs"] is True and server.requests[0]["top_logprobs"] == 20
 
 
-def lifting(verdict: str) -> Callable[[list[dict[str, Any]]], str]:
-    """A model that answers with a figure lifted from the passage (far from the passage's sentences
-    in embedding space), and, asked as the judge, gives `verdict`."""
+def answering(text: str, verdict: str = "Yes") -> Callable[[list[dict[str, Any]]], str]:
+    """A model that answers `text`, cited to the passage holding the 150,000 figure, and, asked
+    as the judge, gives `verdict`."""
 
     def reply(messages: list[dict[str, Any]]) -> str:
         if "Claim:" in last_user(messages):
             return verdict
-        n = next(n for n, text in passages_in(messages).items() if "150,000" in text)
-        return f"150,000 businesses [{n}]."
+        n = next(n for n, t in passages_in(messages).items() if "150,000" in t)
+        return f"{text} [{n}]."
 
     return reply
+
+
+LIFTED = "150,000 businesses"  # the passage's figure, far from its sentences in embedding space
+PARAPHRASE = "Those organisations represent 150,000 of the most innovative businesses"
+
+
+def lifting(verdict: str) -> Callable[[list[dict[str, Any]]], str]:
+    return answering(LIFTED, verdict)
 
 
 def test_the_judge_gives_a_second_opinion_on_sentences_the_similarity_check_rejects(
@@ -251,16 +259,7 @@ def test_an_unreachable_judge_leaves_the_sentence_unverified(indexed: Stack, ser
 
 
 def paraphrasing(verdict: str) -> Callable[[list[dict[str, Any]]], str]:
-    """A model that paraphrases the passage (close to it in embedding space) and, asked as the
-    judge, gives `verdict`."""
-
-    def reply(messages: list[dict[str, Any]]) -> str:
-        if "Claim:" in last_user(messages):
-            return verdict
-        n = next(n for n, text in passages_in(messages).items() if "150,000" in text)
-        return f"Those organisations represent 150,000 of the most innovative businesses [{n}]."
-
-    return reply
+    return answering(PARAPHRASE, verdict)
 
 
 def test_a_final_judge_decides_what_the_similarity_check_would_have_kept(
@@ -303,15 +302,6 @@ def test_a_final_judge_out_of_reach_leaves_the_similarity_check_in_charge(
 def test_a_final_judge_is_asked_about_lifted_spans_but_not_about_distant_sentences(
     indexed: Stack, serve: Any
 ) -> None:
-    def answering(text: str) -> Callable[[list[dict[str, Any]]], str]:
-        def reply(messages: list[dict[str, Any]]) -> str:
-            if "Claim:" in last_user(messages):
-                return "Yes"
-            n = next(n for n, t in passages_in(messages).items() if "150,000" in t)
-            return f"{text} [{n}]."
-
-        return reply
-
     server = serve(answering("150,000"))  # the passage's own words, far in embedding space
     lifted = generative(indexed, server.base_url, judge="final").assistant.answer(QUESTION)
     assert not lifted.refused and lifted.answer == "150,000 [1]."
