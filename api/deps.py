@@ -55,7 +55,12 @@ def get_library(request: Request) -> Library:
             library = getattr(request.app.state, "library", None)
             if library is None:
                 container = get_container(request)
-                library = Library(container.settings, container.embedder, container.store)
+                library = Library(
+                    container.settings,
+                    container.embedder,
+                    container.store,
+                    container.reader_embedder,
+                )
                 request.app.state.library = library
     return library
 

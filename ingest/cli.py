@@ -31,7 +31,9 @@ def ingest(
         if not path.exists():
             console.print(f"[red]no such file or folder:[/red] {path}")
             raise typer.Exit(2)
-    ingestor = Ingestor(container.settings, container.embedder, container.store)
+    ingestor = Ingestor(
+        container.settings, container.embedder, container.store, container.reader_embedder
+    )
     with progress_bar() as progress:
         task = progress.add_task("embedding chunks", total=None)
 

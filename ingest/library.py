@@ -89,10 +89,16 @@ def check_content(suffix: str, data: bytes) -> None:
 class Library:
     """Adds, removes and re-indexes documents of a running service."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, store: ChunkStore) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        store: ChunkStore,
+        reader: Embedder | None = None,
+    ) -> None:
         self._settings = settings
         self._store = store
-        self._ingestor = Ingestor(settings, embedder, store)
+        self._ingestor = Ingestor(settings, embedder, store, reader)
         self._lock = threading.Lock()
 
     @property

@@ -123,10 +123,19 @@ class _Candidate:
 class Ingestor:
     """Keeps the store in step with a set of files."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, store: ChunkStore) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        store: ChunkStore,
+        reader: Embedder | None = None,
+    ) -> None:
+        """`reader`: the bi-encoder reader's embedder, when answer units should also be stored
+        under it (so that answering never encodes them)."""
         self._settings = settings
         self._embedder = embedder
         self._store = store
+        self._reader = reader
         self._chunker = StructuredChunker(
             embedder.count_tokens,
             chunk_size=settings.chunking.chunk_size,
@@ -135,7 +144,7 @@ class Ingestor:
 
     @property
     def fingerprint(self) -> str:
-        """What the stored chunks depend on beyond file content: model, chunking rules and the
+        """What the stored chunks depend on beyond file content: models, chunking rules and the
         store's layout."""
         parts = [
             self._embedder.name,
@@ -144,6 +153,8 @@ class Ingestor:
             str(self._settings.chunking.chunk_size),
             str(self._settings.chunking.chunk_overlap),
         ]
+        if self._reader is not None:
+            parts.append(f"reader:{self._reader.name}")
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     def run(
@@ -260,8 +271,10 @@ class Ingestor:
                 manifest.save(manifest_path)
             vectors = self._embedder.embed([c.embedding_text for c in chunks])
             units = [(c, u) for c in chunks for u in chunk_units(c.text)]
-            unit_vectors = self._embedder.embed([u.text for _, u in units])
-            self._store.upsert_units(units, unit_vectors)
+            texts = [u.text for _, u in units]
+            unit_vectors = self._embedder.embed(texts)
+            reader_vectors = self._reader.embed(texts) if self._reader is not None else None
+            self._store.upsert_units(units, unit_vectors, reader_vectors)
             self._store.upsert(chunks, vectors)
             new_ids = {c.id for c in chunks}
             stale = set(self._store.ids_where({"source_path": cand.key})) - new_ids

@@ -35,6 +35,16 @@ def embedder() -> SentenceTransformerEmbedder:
     return model
 
 
+@pytest.fixture(scope="session")
+def reader_embedder() -> SentenceTransformerEmbedder:
+    """The shipped bi-encoder reader's embedder, loaded once for the whole run."""
+    # Default data dir: exported to ONNX once per machine, like the embedder.
+    reader = Container(Settings(_env_file=None)).reader_embedder  # type: ignore[call-arg]
+    assert reader is not None, "the reader model ships in assistant/models/reader"
+    reader.warm_up()
+    return reader
+
+
 def make_settings(data_dir: Path, corpus: Path = CORPUS) -> Settings:
     """Settings isolated from the environment, writing under `data_dir`."""
     return Settings(_env_file=None, data_dir=data_dir, ingest={"corpus_paths": [corpus]})  # type: ignore[call-arg]
@@ -43,13 +53,24 @@ def make_settings(data_dir: Path, corpus: Path = CORPUS) -> Settings:
 class Stack:
     """Settings, store and ingestor over one tmp data dir, sharing the session's model."""
 
-    def __init__(self, data_dir: Path, embedder: SentenceTransformerEmbedder, corpus: Path) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        embedder: SentenceTransformerEmbedder,
+        corpus: Path,
+        reader: SentenceTransformerEmbedder | None = None,
+    ) -> None:
+        """`reader`: the session's reader embedder to share; None loads the container's own."""
         self.settings = make_settings(data_dir, corpus)
         self.corpus = corpus
         self.container = Container(self.settings)
-        self.container.__dict__["embedder"] = embedder  # share the loaded model
+        self.container.__dict__["embedder"] = embedder  # share the loaded models
+        if reader is not None:
+            self.container.__dict__["reader_embedder"] = reader
         self.store: ChunkStore = self.container.store
-        self.ingestor = Ingestor(self.settings, embedder, self.store)
+        self.ingestor = Ingestor(
+            self.settings, embedder, self.store, self.container.reader_embedder
+        )
 
 
 @pytest.fixture
@@ -61,18 +82,25 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, embedder: SentenceTransformerEmbedder, corpus_copy: Path) -> Stack:
+def stack(
+    tmp_path: Path,
+    embedder: SentenceTransformerEmbedder,
+    reader_embedder: SentenceTransformerEmbedder,
+    corpus_copy: Path,
+) -> Stack:
     """A fresh store over a private corpus copy (nothing ingested yet)."""
-    return Stack(tmp_path / "data", embedder, corpus_copy)
+    return Stack(tmp_path / "data", embedder, corpus_copy, reader_embedder)
 
 
 @pytest.fixture(scope="session")
 def indexed(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: SentenceTransformerEmbedder,
+    reader_embedder: SentenceTransformerEmbedder,
 ) -> Iterator[Stack]:
     """The starter corpus ingested once into a session-wide store (read-only for tests)."""
     data_dir = tmp_path_factory.mktemp("indexed")
-    built = Stack(data_dir, embedder, CORPUS)
+    built = Stack(data_dir, embedder, CORPUS, reader_embedder)
     report = built.ingestor.run()
     assert report.failures == [], report.failures
     yield built

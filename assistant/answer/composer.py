@@ -23,7 +23,6 @@ from assistant.answer.answer_types import (
     compared_sides,
     mentions,
 )
-from assistant.answer.reader import pair_text
 from assistant.answer.units import UnitVectorLookup, unit_matrix
 from assistant.embedder import Embedder
 from assistant.settings import AnswerSettings
@@ -66,11 +65,18 @@ RESTRICTION_SHARE = 0.5  # a question term held by at most this share of a list'
 
 
 class UnitReader(Protocol):
-    """What the composer needs from a reader: P(a candidate answers the question)."""
+    """What the composer needs from a reader: how well a candidate answers the question."""
 
     def warm_up(self) -> None: ...
 
-    def scores(self, question: str, candidates: Sequence[str]) -> np.ndarray: ...
+    def shown(self, title: str, section: str | None, text: str) -> str: ...
+
+    def scores(
+        self,
+        question: str,
+        candidates: Sequence[str],
+        keys: Sequence[tuple[str, int]] | None = None,
+    ) -> np.ndarray: ...
 
 
 class TermIndex(Protocol):
@@ -200,7 +206,8 @@ class ExtractiveComposer:
             # The reader's P(answers) of each unit, shown with its passage's title and heading.
             read = self._reader.scores(
                 question,
-                [pair_text(u.hit.chunk.title, u.hit.chunk.section, u.text) for u in units],
+                [self._reader.shown(u.hit.chunk.title, u.hit.chunk.section, u.text) for u in units],
+                keys=[(u.hit.chunk.id, u.index) for u in units],
             )
             weight = self._settings.reader_weight
             scores = (1 - weight) * scores + weight * read

@@ -14,7 +14,6 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.answer.reader import pair_text
 from assistant.types import ScoredChunk
 
 
@@ -22,6 +21,8 @@ class PassageReader(Protocol):
     """What the ranker needs from a reader."""
 
     def warm_up(self) -> None: ...
+
+    def shown(self, title: str, section: str | None, text: str) -> str: ...
 
     def scores(self, question: str, candidates: Sequence[str]) -> np.ndarray: ...
 
@@ -57,7 +58,7 @@ class ReaderRanker:
         pool = list(hits[: max(self.candidates, k)])
         if not pool:
             return []
-        texts = [pair_text(h.chunk.title, h.chunk.section, h.chunk.text) for h in pool]
+        texts = [self._reader.shown(h.chunk.title, h.chunk.section, h.chunk.text) for h in pool]
         read = self._reader.scores(question, texts)
         blended = [
             self._weight * float(p) + (1 - self._weight) * h.score

@@ -68,8 +68,9 @@ class ChunkStore:
     """CRUD and similarity search over the chunk collection.
 
     A companion collection (``<name>__units``) holds the vectors of each chunk's sentences and list
-    items, embedded at ingest time so that answering never embeds passage text. It is written and
-    deleted together with the chunks it belongs to.
+    items, embedded at ingest time so that answering never embeds passage text; a second one
+    (``<name>__reader``) holds the same units under the bi-encoder reader when one is used. Both
+    are written and deleted together with the chunks they belong to.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -77,6 +78,7 @@ class ChunkStore:
         self._client: Any = None
         self._collection: Any = None
         self._units: Any = None
+        self._reader: Any = None
         self._lock = threading.Lock()
 
     def _make_client(self) -> Any:
@@ -128,30 +130,64 @@ class ChunkStore:
                     self._units = self._open(f"{self._settings.chroma.collection}__units")
         return self._units
 
-    def upsert_units(self, rows: Sequence[tuple[Chunk, TextUnit]], vectors: np.ndarray) -> None:
-        """Store the vectors of chunks' units (ids ``<chunk id>#<unit index>``)."""
-        if len(rows) != len(vectors):
+    @property
+    def reader_units(self) -> Any:
+        """The companion collection of unit vectors under the reader's embedder."""
+        if self._reader is None:
+            with self._lock:
+                if self._reader is None:
+                    self._reader = self._open(f"{self._settings.chroma.collection}__reader")
+        return self._reader
+
+    def upsert_units(
+        self,
+        rows: Sequence[tuple[Chunk, TextUnit]],
+        vectors: np.ndarray,
+        reader_vectors: np.ndarray | None = None,
+    ) -> None:
+        """Store the vectors of chunks' units (ids ``<chunk id>#<unit index>``), and their reader
+        vectors when given."""
+        if len(rows) != len(vectors) or (
+            reader_vectors is not None and len(rows) != len(reader_vectors)
+        ):
             raise ValueError("one vector per unit is required")
         batch = self._batch_size()
+        targets = [(self.units, vectors)]
+        if reader_vectors is not None:
+            targets.append((self.reader_units, reader_vectors))
         for start in range(0, len(rows), batch):
             part = rows[start : start + batch]
-            self.units.upsert(
-                ids=[f"{chunk.id}#{unit.index}" for chunk, unit in part],
-                documents=[unit.text for _, unit in part],
-                metadatas=[
-                    {"chunk_id": chunk.id, "index": unit.index, "source_path": chunk.source_path}
-                    for chunk, unit in part
-                ],
-                embeddings=vectors[start : start + batch].tolist(),
-            )
+            for collection, matrix in targets:
+                collection.upsert(
+                    ids=[f"{chunk.id}#{unit.index}" for chunk, unit in part],
+                    documents=[unit.text for _, unit in part],
+                    metadatas=[
+                        {
+                            "chunk_id": chunk.id,
+                            "index": unit.index,
+                            "source_path": chunk.source_path,
+                        }
+                        for chunk, unit in part
+                    ],
+                    embeddings=matrix[start : start + batch].tolist(),
+                )
         self._stamp()
 
     def unit_vectors(self, chunk_ids: Sequence[str]) -> dict[tuple[str, int], np.ndarray]:
         """Stored unit vectors of the given chunks, keyed by (chunk id, unit index)."""
+        return self._vectors_of(self.units, chunk_ids)
+
+    def reader_vectors(self, chunk_ids: Sequence[str]) -> dict[tuple[str, int], np.ndarray]:
+        """Stored reader vectors of the given chunks' units, keyed by (chunk id, unit index)."""
+        return self._vectors_of(self.reader_units, chunk_ids)
+
+    def _vectors_of(
+        self, collection: Any, chunk_ids: Sequence[str]
+    ) -> dict[tuple[str, int], np.ndarray]:
         if not chunk_ids:
             return {}
         try:
-            result = self.units.get(
+            result = collection.get(
                 where={"chunk_id": {"$in": list(chunk_ids)}}, include=["metadatas", "embeddings"]
             )
         except Exception as exc:
@@ -176,7 +212,7 @@ class ChunkStore:
             current = self._client.get_collection(name, embedding_function=None)
             if current.id != cached.id:  # dropped and re-created by another process (a rebuild)
                 with self._lock:
-                    self._collection, self._units = current, None
+                    self._collection, self._units, self._reader = current, None, None
             metadata = current.metadata or {}
             return int(current.count()), metadata.get(REVISION_KEY)
         except Exception as exc:
@@ -262,6 +298,7 @@ class ChunkStore:
             part = id_list[start : start + 500]
             self.collection.delete(ids=part)
             self.units.delete(where={"chunk_id": {"$in": part}})
+            self.reader_units.delete(where={"chunk_id": {"$in": part}})
         if id_list:
             self._stamp()
 
@@ -364,10 +401,11 @@ class ChunkStore:
                 existing = {
                     c if isinstance(c, str) else c.name for c in self._client.list_collections()
                 }
-                for collection in (name, f"{name}__units"):
+                for collection in (name, f"{name}__units", f"{name}__reader"):
                     if collection in existing:
                         self._client.delete_collection(collection)
             except Exception as exc:
                 raise StoreUnavailableError(f"cannot drop the collection: {exc}") from exc
             self._collection = None
             self._units = None
+            self._reader = None

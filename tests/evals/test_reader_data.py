@@ -242,3 +242,27 @@ def test_the_ceiling_sets_the_teacher_beside_cosine_on_the_units_it_judged() -> 
     assert result["teacher"]["answerable_auc"] == 0.5  # both questions' best unit got 0.9
     assert set(result["cosine"]) == set(result["teacher"])
     assert ceiling([], KeywordEmbedder(), pairs) == {}
+
+
+@pytest.mark.integration
+def test_the_bi_encoder_reader_trains_on_plain_units_and_is_measured_like_cosine() -> None:
+    from assistant.answer.reader import READER_DIR
+    from evals.datasets import EvalCase
+    from evals.reader.tune import measure, rows
+
+    yes = EvalCase("q1", "How big is the cluster's budget?", True)
+    no = EvalCase("q2", "Who founded the water cluster?", False)
+    where = passage("clapnq", "q1", "x")
+    pairs = [
+        HumanPair(yes, where, "The cluster's budget is 5 million euros.", True),
+        HumanPair(yes, where, "The cluster meets in Lyon every spring.", False),
+        HumanPair(no, where, "Water clusters exist in many regions.", False),
+    ]
+    columns = rows(pairs)
+    assert columns == {
+        "question": [yes.question, yes.question, no.question],
+        "unit": [p.text for p in pairs],  # the text alone, as the reader reads it
+        "label": [1.0, 0.0, 0.0],
+    }
+    shipped = measure(READER_DIR, pairs)
+    assert shipped["questions"] == 2 and shipped["top1"] == 1.0

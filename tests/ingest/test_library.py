@@ -52,12 +52,18 @@ def test_check_content(suffix: str, data: bytes, kind: str | None) -> None:
 
 @pytest.mark.integration
 def test_an_upload_is_ingested_alone_and_deleted_alone(
-    tmp_path: object, embedder: SentenceTransformerEmbedder
+    tmp_path: object,
+    embedder: SentenceTransformerEmbedder,
+    reader_embedder: SentenceTransformerEmbedder,
 ) -> None:
     from pathlib import Path
 
-    stack = build_small_stack(Path(str(tmp_path)), MemoEmbedder(embedder))
-    library = Library(stack.settings, stack.container.embedder, stack.store)
+    stack = build_small_stack(
+        Path(str(tmp_path)), MemoEmbedder(embedder), MemoEmbedder(reader_embedder)
+    )
+    library = Library(
+        stack.settings, stack.container.embedder, stack.store, stack.container.reader_embedder
+    )
     before = {c.doc_id for c in stack.store.all_chunks()}
     text = "---\nid: notes\ntitle: Notes\n---\n# Notes\n\nThe Notes cluster has 12 members.\n"
     result = library.add("notes.md", text.encode())

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from assistant.text import LIST_MARKER
 from ingest.manifest import Manifest
-from ingest.pipeline import Status
+from ingest.pipeline import Ingestor, Status
 from tests.conftest import PDF_STRESS, Stack
 
 pytestmark = pytest.mark.integration
@@ -193,3 +193,37 @@ def test_answering_embeds_only_the_question(stack: Stack, monkeypatch: pytest.Mo
     answer = stack.container.assistant.answer("What does Trend Universe offer?")
     assert not answer.refused
     assert embedded == ["What does Trend Universe offer?"]
+
+
+def test_reader_vectors_are_stored_beside_unit_vectors_and_answering_reads_them(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the reader on, ingestion stores every unit under the reader's embedder too, the
+    fingerprint names the reader, and answering encodes only the question with either model."""
+    assert stack.container.settings.answer.reader_weight > 0  # on by default
+    stack.ingestor.run()
+    chunks = stack.store.chunks_of("eu-clusters-talks")
+    ids = [c.id for c in chunks]
+    units, read = stack.store.unit_vectors(ids), stack.store.reader_vectors(ids)
+    assert read.keys() == units.keys() and units
+    key = next(iter(units))
+    assert float(units[key] @ read[key]) < 0.9999  # another model's vectors, not a copy
+    reader = stack.container.reader_embedder
+    assert reader is not None and reader.name.startswith("reader@")
+    plain = Ingestor(stack.settings, stack.container.embedder, stack.store)
+    assert plain.fingerprint != stack.ingestor.fingerprint
+    encoded: list[str] = []
+    for model in (stack.container.embedder, reader):
+        real = model.embed
+
+        def spy(texts, real=real):  # type: ignore[no-untyped-def]
+            encoded.extend(texts)
+            return real(texts)
+
+        monkeypatch.setattr(model, "embed", spy)
+    answer = stack.container.assistant.answer("What does Trend Universe offer?")
+    assert not answer.refused
+    assert encoded == ["What does Trend Universe offer?"] * 2
+    (stack.corpus / "eu-clusters-talks.md").unlink()
+    stack.ingestor.run()
+    assert stack.store.reader_vectors(ids) == {}

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.answer.composer import ExtractiveComposer
+from assistant.answer.reader import pair_text
 from assistant.settings import AnswerSettings
 from assistant.text import cite
 from assistant.types import Chunk, ScoredChunk
@@ -271,11 +272,22 @@ class FigureReader:
 
     def __init__(self) -> None:
         self.seen: list[str] = []
+        self.keys: list[tuple[str, int]] = []
 
     def warm_up(self) -> None: ...
 
-    def scores(self, question: str, candidates: Sequence[str]) -> np.ndarray:
+    @staticmethod
+    def shown(title: str, section: str | None, text: str) -> str:
+        return pair_text(title, section, text)
+
+    def scores(
+        self,
+        question: str,
+        candidates: Sequence[str],
+        keys: Sequence[tuple[str, int]] | None = None,
+    ) -> np.ndarray:
         self.seen = list(candidates)
+        self.keys = list(keys or [])
         return np.array([1.0 if "%" in c else 0.0 for c in candidates], dtype=np.float32)
 
 
@@ -289,13 +301,15 @@ def test_the_reader_decides_which_sentence_answers_when_it_is_weighted() -> None
     ]
     answer = comp.compose("How much higher is the wage?", emb.embed(["wage"])[0], hits)
     assert answer.answer == "The average wage is 13.5% higher [1]."
-    # The reader sees each unit with its document's title and heading.
+    # The reader sees each unit as it asks to (this one: with its document's title and heading).
     assert reader.seen[0].startswith("Doc 0 — Wages: ")
+    assert reader.keys == [("c0", 0), ("c0", 1)]  # so that stored reader vectors can be used
 
 
 def test_a_reader_with_no_weight_is_never_asked() -> None:
     emb = KeywordEmbedder()
     reader = FigureReader()
-    comp = ExtractiveComposer(emb, AnswerSettings(refusal_threshold=0.3), reader=reader)  # type: ignore[arg-type]
+    settings = AnswerSettings(refusal_threshold=0.3, reader_weight=0.0)
+    comp = ExtractiveComposer(emb, settings, reader=reader)  # type: ignore[arg-type]
     comp.compose("wage?", emb.embed(["wage"])[0], [hit("The wage is 13.5% higher.", 0.9, 0)])
     assert reader.seen == []

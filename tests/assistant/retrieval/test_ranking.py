@@ -17,6 +17,9 @@ pytestmark = pytest.mark.unit
 class BudgetReader:
     def warm_up(self) -> None: ...
 
+    def shown(self, title: str, section: str | None, text: str) -> str:
+        return f"{title}: {text}"
+
     def scores(self, question: str, candidates: Sequence[str]) -> np.ndarray:
         return np.array([1.0 if "budget" in c else 0.0 for c in candidates], dtype=np.float32)
 
