@@ -1,9 +1,9 @@
 """The ranking stage: reorders fused candidates before composition.
 
 The container chooses one from `ranking.kind`: the pass-through ranker keeps the fused order; the
-reader ranker reorders the fused top candidates by the distilled reader's P(answers) of each
-passage, blended with its similarity to the question, so that an answer fused at rank 6–20 can
-come up into the passages the composer reads.
+reader ranker reorders the fused top candidates by the reader's score of each passage's best
+answer unit, blended with the passage's similarity to the question, so that an answer fused at
+rank 6–20 can come up into the passages the composer reads.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from assistant.text import TextUnit, chunk_units
 from assistant.types import ScoredChunk
 
 
@@ -24,7 +25,12 @@ class PassageReader(Protocol):
 
     def shown(self, title: str, section: str | None, text: str) -> str: ...
 
-    def scores(self, question: str, candidates: Sequence[str]) -> np.ndarray: ...
+    def scores(
+        self,
+        question: str,
+        candidates: Sequence[str],
+        keys: Sequence[tuple[str, int]] | None = None,
+    ) -> np.ndarray: ...
 
 
 class PassThroughRanker:
@@ -41,8 +47,11 @@ class PassThroughRanker:
 
 
 class ReaderRanker:
-    """Reorders the first `candidates` fused hits by `weight` × P(answers) + (1 − `weight`) ×
-    similarity; scores stay the similarities (the composer's scale), ranks follow the new order."""
+    """Reorders the first `candidates` fused hits by `weight` × reader score + (1 − `weight`) ×
+    similarity, a passage's reader score being that of its best answer unit (a sentence, list
+    item or table row: what the reader was trained on, and with a bi-encoder reader their vectors
+    are stored); scores stay the similarities (the composer's scale), ranks follow the new order.
+    """
 
     def __init__(self, reader: PassageReader, candidates: int, weight: float) -> None:
         self._reader = reader
@@ -58,11 +67,21 @@ class ReaderRanker:
         pool = list(hits[: max(self.candidates, k)])
         if not pool:
             return []
-        texts = [self._reader.shown(h.chunk.title, h.chunk.section, h.chunk.text) for h in pool]
-        read = self._reader.scores(question, texts)
+        owners: list[int] = []
+        texts: list[str] = []
+        keys: list[tuple[str, int]] = []
+        for n, hit in enumerate(pool):
+            chunk = hit.chunk
+            for unit in chunk_units(chunk.text) or [TextUnit(chunk.text, 0, False)]:
+                owners.append(n)
+                texts.append(self._reader.shown(chunk.title, chunk.section, unit.text))
+                keys.append((chunk.id, unit.index))
+        read = self._reader.scores(question, texts, keys=keys)
+        best = np.full(len(pool), -np.inf, dtype=np.float32)
+        np.maximum.at(best, np.asarray(owners), read)
         blended = [
-            self._weight * float(p) + (1 - self._weight) * h.score
-            for h, p in zip(pool, read, strict=True)
+            self._weight * float(b) + (1 - self._weight) * h.score
+            for h, b in zip(pool, best, strict=True)
         ]
         order = sorted(range(len(pool)), key=lambda i: -blended[i])[:k]
         return [replace(pool[i], rank=rank) for rank, i in enumerate(order)]

@@ -20,7 +20,13 @@ class BudgetReader:
     def shown(self, title: str, section: str | None, text: str) -> str:
         return f"{title}: {text}"
 
-    def scores(self, question: str, candidates: Sequence[str]) -> np.ndarray:
+    def scores(
+        self,
+        question: str,
+        candidates: Sequence[str],
+        keys: Sequence[tuple[str, int]] | None = None,
+    ) -> np.ndarray:
+        self.keys = list(keys or [])
         return np.array([1.0 if "budget" in c else 0.0 for c in candidates], dtype=np.float32)
 
 
@@ -59,3 +65,16 @@ def test_container_picks_the_ranker_from_settings(tmp_path: Path) -> None:
     reading = Container(Settings(data_dir=tmp_path, ranking={"kind": "reader"}))  # type: ignore[arg-type]
     assert isinstance(reading.ranker, ReaderRanker)
     assert reading.ranker.candidates == 20
+
+
+def test_a_passage_is_read_by_its_best_unit() -> None:
+    """The reader scores sentences (what it learnt on), a passage takes its best one's score, and
+    the units go with their keys so that stored reader vectors serve them."""
+    reader = BudgetReader()
+    hits = [
+        hit("Members meet in May. Dues are paid yearly.", 0.8, 0),
+        hit("The cluster was founded in 2001. Its budget is 2 million euros.", 0.7, 1),
+    ]
+    ranked = ReaderRanker(reader, candidates=20, weight=0.5).rank("budget?", hits, 2)
+    assert [h.chunk.id for h in ranked] == ["c1", "c0"]
+    assert reader.keys == [("c0", 0), ("c0", 1), ("c1", 0), ("c1", 1)]
