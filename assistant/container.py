@@ -73,7 +73,8 @@ class Container:
         embedder = self.reader_embedder
         if embedder is None:
             return CrossEncoderReader(reader.path, reader.batch_size)
-        return BiEncoderReader(embedder, self.store.reader_vectors)
+        name = embedder.name
+        return BiEncoderReader(embedder, lambda ids: self.store.reader_vectors(ids, name))
 
     @cached_property
     def ranker(self) -> Ranker:

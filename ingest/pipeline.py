@@ -274,7 +274,8 @@ class Ingestor:
             texts = [u.text for _, u in units]
             unit_vectors = self._embedder.embed(texts)
             reader_vectors = self._reader.embed(texts) if self._reader is not None else None
-            self._store.upsert_units(units, unit_vectors, reader_vectors)
+            reader_model = self._reader.name if self._reader is not None else ""
+            self._store.upsert_units(units, unit_vectors, reader_vectors, reader_model)
             self._store.upsert(chunks, vectors)
             new_ids = {c.id for c in chunks}
             stale = set(self._store.ids_where({"source_path": cand.key})) - new_ids

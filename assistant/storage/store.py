@@ -23,9 +23,11 @@ Filters = Mapping[str, str | int | Sequence[str | int]]
 
 REVISION_KEY = "revision"
 """Collection metadata key: a fresh token stamped by every write (see `ChunkStore.signature`)."""
+READER_MODEL_KEY = "reader_model"
+"""Reader collection metadata key: the name of the reader that made its vectors."""
 READ_PAGE = 5000
 """Rows per read: Chroma refuses one query with more SQL variables than SQLite allows."""
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 """What a stored chunk holds (ids, metadata keys, unit vectors): bump it when that changes, and
 every store built before is re-ingested (it is part of the ingest fingerprint)."""
 
@@ -144,9 +146,10 @@ class ChunkStore:
         rows: Sequence[tuple[Chunk, TextUnit]],
         vectors: np.ndarray,
         reader_vectors: np.ndarray | None = None,
+        reader_model: str = "",
     ) -> None:
         """Store the vectors of chunks' units (ids ``<chunk id>#<unit index>``), and their reader
-        vectors when given."""
+        vectors when given, made by `reader_model` (stamped on the reader collection)."""
         if len(rows) != len(vectors) or (
             reader_vectors is not None and len(rows) != len(reader_vectors)
         ):
@@ -171,14 +174,23 @@ class ChunkStore:
                     ],
                     embeddings=matrix[start : start + batch].tolist(),
                 )
+        if reader_vectors is not None:
+            self.reader_units.modify(metadata={READER_MODEL_KEY: reader_model})
         self._stamp()
 
     def unit_vectors(self, chunk_ids: Sequence[str]) -> dict[tuple[str, int], np.ndarray]:
         """Stored unit vectors of the given chunks, keyed by (chunk id, unit index)."""
         return self._vectors_of(self.units, chunk_ids)
 
-    def reader_vectors(self, chunk_ids: Sequence[str]) -> dict[tuple[str, int], np.ndarray]:
-        """Stored reader vectors of the given chunks' units, keyed by (chunk id, unit index)."""
+    def reader_vectors(
+        self, chunk_ids: Sequence[str], model: str
+    ) -> dict[tuple[str, int], np.ndarray]:
+        """Stored reader vectors of the given chunks' units, keyed by (chunk id, unit index); none
+        when they were made by another reader than `model` (a reader changed or retrained since
+        the last ingest: its units are then encoded on the spot until the store is rebuilt)."""
+        metadata = self.reader_units.metadata or {}
+        if metadata.get(READER_MODEL_KEY) != model:
+            return {}
         return self._vectors_of(self.reader_units, chunk_ids)
 
     def _vectors_of(

@@ -204,12 +204,14 @@ def test_reader_vectors_are_stored_beside_unit_vectors_and_answering_reads_them(
     stack.ingestor.run()
     chunks = stack.store.chunks_of("eu-clusters-talks")
     ids = [c.id for c in chunks]
-    units, read = stack.store.unit_vectors(ids), stack.store.reader_vectors(ids)
+    reader = stack.container.reader_embedder
+    assert reader is not None and reader.name.startswith("reader@")
+    units, read = stack.store.unit_vectors(ids), stack.store.reader_vectors(ids, reader.name)
     assert read.keys() == units.keys() and units
     key = next(iter(units))
     assert float(units[key] @ read[key]) < 0.9999  # another model's vectors, not a copy
-    reader = stack.container.reader_embedder
-    assert reader is not None and reader.name.startswith("reader@")
+    # Vectors of another (or a retrained) reader are never served as this one's.
+    assert stack.store.reader_vectors(ids, "reader@00000000") == {}
     plain = Ingestor(stack.settings, stack.container.embedder, stack.store)
     assert plain.fingerprint != stack.ingestor.fingerprint
     encoded: list[str] = []
@@ -226,4 +228,4 @@ def test_reader_vectors_are_stored_beside_unit_vectors_and_answering_reads_them(
     assert encoded == ["What does Trend Universe offer?"] * 2
     (stack.corpus / "eu-clusters-talks.md").unlink()
     stack.ingestor.run()
-    assert stack.store.reader_vectors(ids) == {}
+    assert stack.store.reader_vectors(ids, reader.name) == {}
