@@ -130,7 +130,7 @@ class AnswerSettings(BaseModel):
 
     max_sentences: int = Field(default=4, ge=1, le=12, description="Sentences in an answer.")
     refusal_threshold: float = Field(
-        default=0.5199,
+        default=0.5148,
         ge=-1.0,
         le=1.0,
         description=(
@@ -140,7 +140,7 @@ class AnswerSettings(BaseModel):
         ),
     )
     unknown_term_penalty: float = Field(
-        default=0.04,
+        default=0.1,
         ge=0.0,
         le=1.0,
         description=(
@@ -149,7 +149,7 @@ class AnswerSettings(BaseModel):
         ),
     )
     coverage_gap_weight: float = Field(
-        default=0.3,
+        default=0.2,
         ge=0.0,
         le=2.0,
         description=(

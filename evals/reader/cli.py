@@ -89,7 +89,7 @@ def train_command(
 
 @reader_app.command("train-bi")
 def train_bi_command(
-    epochs: Annotated[float, typer.Option(help="Passes over the training units.")] = 1.0,
+    epochs: Annotated[float, typer.Option(help="Passes over the training units.")] = 2.0,
     lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 2e-5,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     out: Annotated[
