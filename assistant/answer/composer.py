@@ -23,6 +23,7 @@ from assistant.answer.answer_types import (
     compared_sides,
     mentions,
 )
+from assistant.answer.reader import Reader
 from assistant.answer.units import UnitVectorLookup, unit_matrix
 from assistant.embedder import Embedder
 from assistant.settings import AnswerSettings
@@ -62,21 +63,6 @@ _ADVICE_QUESTION = re.compile(
 UNKNOWN_TERMS_COUNTED = 2  # at most this many unknown question terms lower the evidence
 LIST_MARGIN = 0.12  # a list passage may score this much below the best passage
 RESTRICTION_SHARE = 0.5  # a question term held by at most this share of a list's items narrows it
-
-
-class UnitReader(Protocol):
-    """What the composer needs from a reader: how well a candidate answers the question."""
-
-    def warm_up(self) -> None: ...
-
-    def shown(self, title: str, section: str | None, text: str) -> str: ...
-
-    def scores(
-        self,
-        question: str,
-        candidates: Sequence[str],
-        keys: Sequence[tuple[str, int]] | None = None,
-    ) -> np.ndarray: ...
 
 
 class TermIndex(Protocol):
@@ -168,7 +154,7 @@ class ExtractiveComposer:
         settings: AnswerSettings,
         unit_vectors: UnitVectorLookup | None = None,
         terms: TermIndex | None = None,
-        reader: UnitReader | None = None,
+        reader: Reader | None = None,
     ) -> None:
         self._embedder = embedder
         self._settings = settings

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -26,6 +26,23 @@ from assistant.settings import PROJECT_ROOT
 
 READER_DIR = PROJECT_ROOT / "assistant" / "models" / "reader"
 MAX_LENGTH = 128  # word pieces per (question, candidate) pair
+
+
+class Reader(Protocol):
+    """What the composer and the reader ranker need from a reader: how it wants a candidate
+    shown, and a score per candidate (higher: answers better). `keys` are the candidates'
+    (chunk id, unit index) when they are answer units, so stored vectors can serve them."""
+
+    def warm_up(self) -> None: ...
+
+    def shown(self, title: str, section: str | None, text: str) -> str: ...
+
+    def scores(
+        self,
+        question: str,
+        candidates: Sequence[str],
+        keys: Sequence[tuple[str, int]] | None = None,
+    ) -> np.ndarray: ...
 
 
 def pair_text(title: str, section: str | None, text: str) -> str:

@@ -10,27 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Protocol
 
 import numpy as np
 
+from assistant.answer.reader import Reader
 from assistant.text import TextUnit, chunk_units
 from assistant.types import ScoredChunk
-
-
-class PassageReader(Protocol):
-    """What the ranker needs from a reader."""
-
-    def warm_up(self) -> None: ...
-
-    def shown(self, title: str, section: str | None, text: str) -> str: ...
-
-    def scores(
-        self,
-        question: str,
-        candidates: Sequence[str],
-        keys: Sequence[tuple[str, int]] | None = None,
-    ) -> np.ndarray: ...
 
 
 class PassThroughRanker:
@@ -53,7 +38,7 @@ class ReaderRanker:
     are stored); scores stay the similarities (the composer's scale), ranks follow the new order.
     """
 
-    def __init__(self, reader: PassageReader, candidates: int, weight: float) -> None:
+    def __init__(self, reader: Reader, candidates: int, weight: float) -> None:
         self._reader = reader
         self.candidates = candidates
         self._weight = weight
