@@ -7,7 +7,8 @@ Two kinds (`reader.kind`), both loaded lazily and offline like the embedder:
   (stored beside the embedder's), so reading costs one encoding of the question;
 - `cross-encoder` (`CrossEncoderReader`): a student distilled into the first layers of the same
   model (`cluster-assistant reader train`); measured below cosine, none ships.
-A candidate is shown with its document's title and heading (`pair_text`), as in training.
+Each reader shows a candidate as it was trained on it (`shown`): the cross-encoder with its
+document's title and heading (`pair_text`), the bi-encoder as the text alone.
 """
 
 from __future__ import annotations
@@ -108,9 +109,9 @@ class CrossEncoderReader:
 class BiEncoderReader:
     """Cosine of question and candidate under the reader's own sentence embedder.
 
-    A composer's candidates come with their (chunk id, unit index) keys: their vectors are read
-    from the store (`lookup`, written at ingest) and only units without one are encoded. Other
-    candidates (whole passages for the ranker) are encoded on the spot.
+    Answer units come with their (chunk id, unit index) keys: their vectors are read from the
+    store (`lookup`, written at ingest) and only units without one are encoded. Candidates
+    without keys are encoded on the spot.
     """
 
     def __init__(self, embedder: Embedder, lookup: UnitVectorLookup | None = None) -> None:
