@@ -160,18 +160,17 @@ class ChunkStore:
             targets.append((self.reader_units, reader_vectors))
         for start in range(0, len(rows), batch):
             part = rows[start : start + batch]
+            ids = [f"{chunk.id}#{unit.index}" for chunk, unit in part]
+            documents = [unit.text for _, unit in part]
+            metadatas = [
+                {"chunk_id": chunk.id, "index": unit.index, "source_path": chunk.source_path}
+                for chunk, unit in part
+            ]
             for collection, matrix in targets:
                 collection.upsert(
-                    ids=[f"{chunk.id}#{unit.index}" for chunk, unit in part],
-                    documents=[unit.text for _, unit in part],
-                    metadatas=[
-                        {
-                            "chunk_id": chunk.id,
-                            "index": unit.index,
-                            "source_path": chunk.source_path,
-                        }
-                        for chunk, unit in part
-                    ],
+                    ids=ids,
+                    documents=documents,
+                    metadatas=metadatas,
                     embeddings=matrix[start : start + batch].tolist(),
                 )
         if reader_vectors is not None:
