@@ -55,12 +55,7 @@ def get_library(request: Request) -> Library:
             library = getattr(request.app.state, "library", None)
             if library is None:
                 container = get_container(request)
-                library = Library(
-                    container.settings,
-                    container.embedder,
-                    container.store,
-                    container.reader_embedder,
-                )
+                library = Library.for_container(container)
                 request.app.state.library = library
     return library
 

@@ -47,9 +47,7 @@ def closed_corpus_container(
 def ingest_closed_corpus(container: Container) -> IngestReport:
     """Bring the closed corpus's store in step with its files (incremental: unchanged files cost
     a hash)."""
-    return Ingestor(
-        container.settings, container.embedder, container.store, container.reader_embedder
-    ).run()
+    return Ingestor.for_container(container).run()
 
 
 def load_real_policy(

@@ -31,9 +31,7 @@ def ingest(
         if not path.exists():
             console.print(f"[red]no such file or folder:[/red] {path}")
             raise typer.Exit(2)
-    ingestor = Ingestor(
-        container.settings, container.embedder, container.store, container.reader_embedder
-    )
+    ingestor = Ingestor.for_container(container)
     with progress_bar() as progress:
         task = progress.add_task("embedding chunks", total=None)
 

@@ -17,14 +17,17 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.embedder import Embedder
 from assistant.settings import Settings
 from assistant.storage.store import ChunkStore
 from ingest.errors import LoadError, UploadError
 from ingest.loaders import SUPPORTED_SUFFIXES, load_document
 from ingest.manifest import Manifest
 from ingest.pipeline import FileOutcome, Ingestor, Status, display_path
+
+if TYPE_CHECKING:
+    from assistant.container import Container
 
 STAGING = ".incoming"
 MAX_NAME_CHARS = 120
@@ -89,17 +92,16 @@ def check_content(suffix: str, data: bytes) -> None:
 class Library:
     """Adds, removes and re-indexes documents of a running service."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        embedder: Embedder,
-        store: ChunkStore,
-        reader: Embedder | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, store: ChunkStore, ingestor: Ingestor) -> None:
         self._settings = settings
         self._store = store
-        self._ingestor = Ingestor(settings, embedder, store, reader)
+        self._ingestor = ingestor
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_container(cls, container: Container) -> Library:
+        """The library of `container`'s store, ingesting with `Ingestor.for_container`."""
+        return cls(container.settings, container.store, Ingestor.for_container(container))
 
     @property
     def uploads_dir(self) -> Path:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.embedder import Embedder
 from assistant.settings import Settings
@@ -24,6 +25,9 @@ from ingest.documents import LoadedDocument
 from ingest.errors import FailureReason, LoadError
 from ingest.loaders import FORMAT_PREFERENCE, format_of, load_document
 from ingest.manifest import FileEntry, Manifest, file_sha256
+
+if TYPE_CHECKING:
+    from assistant.container import Container
 
 
 class Status(StrEnum):
@@ -140,6 +144,15 @@ class Ingestor:
             embedder.count_tokens,
             chunk_size=settings.chunking.chunk_size,
             chunk_overlap=settings.chunking.chunk_overlap,
+        )
+
+    @classmethod
+    def for_container(cls, container: Container) -> Ingestor:
+        """The ingestor of `container`'s store, with its embedder and its reader's: every
+        ingestor of one store must agree on both (they are in the fingerprint), or each run
+        would rebuild what the other wrote."""
+        return cls(
+            container.settings, container.embedder, container.store, container.reader_embedder
         )
 
     @property

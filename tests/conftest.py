@@ -68,9 +68,7 @@ class Stack:
         if reader is not None:
             self.container.__dict__["reader_embedder"] = reader
         self.store: ChunkStore = self.container.store
-        self.ingestor = Ingestor(
-            self.settings, embedder, self.store, self.container.reader_embedder
-        )
+        self.ingestor = Ingestor.for_container(self.container)
 
 
 @pytest.fixture

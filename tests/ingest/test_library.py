@@ -61,9 +61,7 @@ def test_an_upload_is_ingested_alone_and_deleted_alone(
     stack = build_small_stack(
         Path(str(tmp_path)), MemoEmbedder(embedder), MemoEmbedder(reader_embedder)
     )
-    library = Library(
-        stack.settings, stack.container.embedder, stack.store, stack.container.reader_embedder
-    )
+    library = Library.for_container(stack.container)
     before = {c.doc_id for c in stack.store.all_chunks()}
     text = "---\nid: notes\ntitle: Notes\n---\n# Notes\n\nThe Notes cluster has 12 members.\n"
     result = library.add("notes.md", text.encode())
