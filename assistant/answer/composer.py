@@ -189,7 +189,7 @@ class ExtractiveComposer:
         chunk_scores = np.array([u.hit.score for u in units], dtype=np.float32)
         scores = SENTENCE_WEIGHT * sentence_sims + (1 - SENTENCE_WEIGHT) * chunk_scores
         if self._reader is not None:
-            # The reader's P(answers) of each unit, shown with its passage's title and heading.
+            # The reader's score of each unit, the unit shown as that reader was trained on it.
             read = self._reader.scores(
                 question,
                 [self._reader.shown(u.hit.chunk.title, u.hit.chunk.section, u.text) for u in units],

@@ -74,27 +74,26 @@ def train_bi(
         raise FileNotFoundError("ClapNQ is not available (../shared/datasets/clapnq-dev)")
     log(f"{len(train)} dev-half units ({sum(p.answers for p in train)} gold) to train on")
     model = SentenceTransformer(str(packaged_model_path()), device="cpu")
-    scratch = tempfile.TemporaryDirectory(prefix="reader-train-")
-    args = SentenceTransformerTrainingArguments(
-        output_dir=scratch.name,
-        num_train_epochs=epochs,
-        per_device_train_batch_size=batch_size,
-        learning_rate=lr,
-        warmup_steps=0.1,
-        save_strategy="no",
-        logging_steps=20,
-        report_to=[],
-        seed=seed,
-        use_cpu=True,
-    )
     started = time.perf_counter()
-    SentenceTransformerTrainer(
-        model=model,
-        args=args,
-        train_dataset=Dataset.from_dict(rows(train)),
-        loss=CoSENTLoss(model),
-    ).train()
-    scratch.cleanup()
+    with tempfile.TemporaryDirectory(prefix="reader-train-") as scratch:
+        args = SentenceTransformerTrainingArguments(
+            output_dir=scratch,
+            num_train_epochs=epochs,
+            per_device_train_batch_size=batch_size,
+            learning_rate=lr,
+            warmup_steps=0.1,
+            save_strategy="no",
+            logging_steps=20,
+            report_to=[],
+            seed=seed,
+            use_cpu=True,
+        )
+        SentenceTransformerTrainer(
+            model=model,
+            args=args,
+            train_dataset=Dataset.from_dict(rows(train)),
+            loss=CoSENTLoss(model),
+        ).train()
     seconds = round(time.perf_counter() - started)
     model.half()
     card = out / "README.md"

@@ -246,15 +246,22 @@ def test_the_judge_is_not_asked_about_a_figure_the_passage_lacks(
     assert not any("Claim:" in str(r["messages"][-1]["content"]) for r in server.requests)
 
 
-def test_an_unreachable_judge_leaves_the_sentence_unverified(indexed: Stack, serve: Any) -> None:
-    def judge_down(messages: list[dict[str, Any]]) -> str:
+def judge_down(
+    answer: Callable[[list[dict[str, Any]]], str],
+) -> Callable[[list[dict[str, Any]]], str]:
+    """A model server that answers with `answer` but fails every judging request."""
+
+    def reply(messages: list[dict[str, Any]]) -> str:
         if "Claim:" in last_user(messages):
             raise RuntimeError("judge down")
-        return lifting("Yes")(messages)
+        return answer(messages)
 
-    answer = generative(indexed, serve(judge_down).base_url, judge="rescue").assistant.answer(
-        QUESTION
-    )
+    return reply
+
+
+def test_an_unreachable_judge_leaves_the_sentence_unverified(indexed: Stack, serve: Any) -> None:
+    server = serve(judge_down(lifting("Yes")))
+    answer = generative(indexed, server.base_url, judge="rescue").assistant.answer(QUESTION)
     assert answer.refused and answer.flagged == ["150,000 businesses."]
 
 
@@ -288,14 +295,8 @@ def test_a_final_judge_is_not_asked_about_verbatim_sentences(indexed: Stack, ser
 def test_a_final_judge_out_of_reach_leaves_the_similarity_check_in_charge(
     indexed: Stack, serve: Any
 ) -> None:
-    def judge_down(messages: list[dict[str, Any]]) -> str:
-        if "Claim:" in last_user(messages):
-            raise RuntimeError("no log-probabilities here")
-        return paraphrasing("No")(messages)
-
-    answer = generative(indexed, serve(judge_down).base_url, judge="final").assistant.answer(
-        QUESTION
-    )
+    server = serve(judge_down(paraphrasing("No")))
+    answer = generative(indexed, server.base_url, judge="final").assistant.answer(QUESTION)
     assert not answer.refused and answer.citations[0].verified
 
 
