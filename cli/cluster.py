@@ -22,7 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,11 +51,15 @@ class ClusterError(RuntimeError):
     """A process of the cluster could not be started or stopped answering."""
 
 
-def free_port(host: str = LOOPBACK) -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+def free_port(host: str = LOOPBACK, taken: Collection[int] = ()) -> int:
+    """A TCP port nobody listens on right now and that is not in `taken` (ports already given
+    to a process of the cluster that may not have bound them yet)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            port = int(sock.getsockname()[1])
+        if port not in taken:
+            return port
 
 
 def listening(port: int, host: str = LOOPBACK) -> bool:
@@ -366,13 +370,16 @@ def serve_cluster(
 ) -> None:
     """Serve with a Chroma server, Redis and several API workers (stops them all on exit)."""
     settings = get_settings()
+    api_port = port or settings.api.port
+    chroma = chroma_port or settings.chroma.port
     code = run_cluster(
         settings,
         workers=workers or settings.api.workers,
         host=host or settings.api.host,
-        port=port or settings.api.port,
-        chroma_port=chroma_port or settings.chroma.port,
-        redis_port=(redis_port or free_port()) if redis else None,
+        port=api_port,
+        chroma_port=chroma,
+        # Chroma is not listening yet: its port must not be handed to Redis as a free one.
+        redis_port=(redis_port or free_port(taken=(chroma, api_port))) if redis else None,
         ingest=ingest,
     )
     raise typer.Exit(code)

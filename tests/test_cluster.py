@@ -94,6 +94,28 @@ def test_a_service_that_dies_before_answering_is_reported_with_its_log(tmp_path:
 
 
 @pytest.mark.unit
+@pytest.mark.unit
+def test_a_free_port_is_never_one_already_handed_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two ports picked before either process binds can come back equal from the OS (Chroma and
+    Redis once did): a port already handed out is skipped."""
+    offered = iter([5001, 5001, 5002])
+
+    class FakeSocket:
+        def __enter__(self) -> FakeSocket:
+            return self
+
+        def __exit__(self, *exc: object) -> None: ...
+
+        def bind(self, address: object) -> None: ...
+
+        def getsockname(self) -> tuple[str, int]:
+            return ("127.0.0.1", next(offered))
+
+    monkeypatch.setattr("cli.cluster.socket.socket", lambda *args: FakeSocket())
+    first = free_port()
+    assert (first, free_port(taken=(first,))) == (5001, 5002)
+
+
 def test_cluster_env_points_every_process_at_the_servers() -> None:
     env = cluster_env({"PATH": "/bin"}, chroma_port=9001, redis_port=9002, workers=2)
     assert env["ASSISTANT_CHROMA__MODE"] == "http"
@@ -124,7 +146,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
     root = tmp_path_factory.mktemp("cluster")
-    chroma_port, redis_port = free_port(), free_port()
+    chroma_port = free_port()
+    redis_port = free_port(taken=(chroma_port,))
     try:
         chroma = chroma_server(root / "chroma-server", chroma_port, root / "chroma.log")
     except ClusterError as exc:
@@ -198,7 +221,8 @@ def test_two_workers_share_the_store_and_the_rate_limit(
         ASSISTANT_API__RATE_LIMIT=f"{RATE_LIMIT}/minute",
         ASSISTANT_API__ADMIN_API_KEY="",
     )
-    ports = [free_port(), free_port()]
+    first = free_port()
+    ports = [first, free_port(taken=(first,))]
     workers = [_worker(port, env, tmp_path / f"worker-{port}.log") for port in ports]
     with Supervisor() as supervisor:
         supervisor.start_all(workers, timeout=180)
