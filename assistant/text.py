@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pysbd
 
-# A list item's opening marker: a bullet or "1." / "1)".
-LIST_MARKER = re.compile(r"^\s*(?:[-*+•▪◦●‣]|\d{1,3}[.)])\s+")
+# Bullet glyphs: the usual ones, dashes, arrows and checks, and private-use code points (the
+# Symbol and Wingdings bullets of word processors, extracted as they are).
+BULLETS = "-*+•▪◦●‣·–—○■□➢➤►✓✔❖\ue000-\uf8ff"
+# A list item's opening marker: a bullet, "1." / "1)", "a)" or "(i)".
+LIST_MARKER = re.compile(
+    rf"^\s*(?:[{BULLETS}]|\d{{1,3}}[.)]|[a-z][)]|\((?:[ivx]{{1,4}}|[a-z])\))\s+"
+)
 # The two halves of a Do/Don't pair, by their opening words.
 DONT = re.compile(r"^\W*(?:don[’']?t|do not)\b", re.IGNORECASE)
 DO = re.compile(r"^\W*do\b(?!n)", re.IGNORECASE)
@@ -99,13 +105,36 @@ def split_units(chunk_text: str) -> list[str]:
     return units
 
 
+def cells(row: str) -> list[str]:
+    """The cells of a Markdown table row, markup removed."""
+    return [plain(c) for c in row.strip().strip("|").split("|")]
+
+
+def row_text(values: Sequence[str], labels: Sequence[str] | None = None) -> str:
+    """A table row as one unit: its first cell, then each other cell with its column's label
+    ("Creating new jobs — Indicator: 3 000"); without labels, the cells joined by dashes."""
+    if not labels:
+        return " — ".join(c for c in values if c)
+    parts = []
+    for k, value in enumerate(values[1:], start=1):
+        label = labels[k] if k < len(labels) else ""
+        if value:
+            parts.append(f"{label}: {value}" if label and label != value else value)
+    head = values[0] if values else ""
+    if not parts:
+        return head
+    return f"{head} — {'; '.join(parts)}" if head else "; ".join(parts)
+
+
 @dataclass(frozen=True)
 class TextUnit:
-    """One answerable unit of a chunk: its text, position, and whether it is a list item."""
+    """One answerable unit of a chunk: its text, position, whether it is a list item, and the
+    line of the chunk's text it starts on (which gives its page, `Chunk.page_of_line`)."""
 
     text: str
     index: int
     is_item: bool
+    line: int = 0
 
 
 CHUNK_UNITS_CACHED = 8192
@@ -122,15 +151,60 @@ def chunk_units(chunk_text: str) -> list[TextUnit]:
     return list(_chunk_units(chunk_text))
 
 
+LIST_UNIT_MIN_ITEMS = 2
+"""A lead-in followed by at least this many items is also one unit: the whole list."""
+
+
 @lru_cache(maxsize=CHUNK_UNITS_CACHED)
 def _chunk_units(chunk_text: str) -> tuple[TextUnit, ...]:
-    """`chunk_units`, computed once per chunk text (a pure function of it)."""
+    """`chunk_units`, computed once per chunk text (a pure function of it).
+
+    A table row under a header (a row followed by a rule) carries its column labels; the header
+    itself is no unit. A lead-in ending with a colon and the items that follow it are also one
+    list unit, after its items (a question about the whole list is answered by it).
+    """
     units: list[TextUnit] = []
     index = 0
-    for line in chunk_text.split("\n"):
+    labels: list[str] | None = None
+    lines = chunk_text.split("\n")
+    lead: tuple[int, str] | None = None  # the open lead-in: its line and text
+    items: list[str] = []
+
+    def close_list() -> None:
+        nonlocal index, lead
+        if lead is not None and len(items) >= LIST_UNIT_MIN_ITEMS:
+            whole = f"{lead[1]} {'; '.join(i.rstrip('.;,') for i in items)}."
+            units.append(TextUnit(whole, index, False, lead[0]))
+            index += 1
+        lead = None
+        items.clear()
+
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("|"):
+            close_list()
+            following = lines[number + 1] if number + 1 < len(lines) else ""
+            if _TABLE_RULE.match(stripped):
+                continue
+            if _TABLE_RULE.match(following.strip()):
+                labels = cells(stripped)
+                continue
+            row = row_text(cells(stripped), labels)
+            if row:
+                units.append(TextUnit(row, index, False, number))
+            index += 1
+            continue
+        labels = None
         is_item = bool(LIST_MARKER.match(line))
+        if not is_item and stripped:
+            close_list()
         for unit in split_units(line):
             if (is_item or len(unit.split()) >= 2) and not unit.endswith(":"):
-                units.append(TextUnit(unit, index, is_item))
+                units.append(TextUnit(unit, index, is_item, number))
             index += 1
+            if is_item and lead is not None:
+                items.append(unit)
+        if not is_item and stripped.endswith(":"):
+            lead = (number, plain(stripped))
+    close_list()
     return tuple(units)

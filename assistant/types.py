@@ -41,6 +41,18 @@ class Chunk:
     """The page number printed on `page` ("12", "8–9" for a spread), when known."""
     navigation: bool = False
     """A table of contents or an index: kept in the store, not meant to answer from."""
+    page_starts: tuple[tuple[int, int, str | None], ...] = ()
+    """Where a chunk that runs over a page break changes page: (line of `text`, page, printed
+    label) for each later page; empty for a chunk on one page."""
+
+    def page_of_line(self, line: int) -> tuple[int | None, str | None]:
+        """The page (and its printed label) that line `line` of the text stands on."""
+        page, label = self.page, self.page_label
+        for start, start_page, start_label in self.page_starts:
+            if start > line:
+                break
+            page, label = start_page, start_label
+        return page, label
 
     @property
     def embedding_text(self) -> str:
@@ -63,6 +75,7 @@ class Chunk:
             "section": self.section,
             "page_label": self.page_label,
             "navigation": self.navigation,
+            "page_starts": encode_page_starts(self.page_starts) or None,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -84,7 +97,27 @@ class Chunk:
             section=_opt_str(metadata.get("section")),
             page_label=_opt_str(metadata.get("page_label")),
             navigation=bool(metadata.get("navigation", False)),
+            page_starts=decode_page_starts(metadata.get("page_starts")),
         )
+
+
+def encode_page_starts(starts: tuple[tuple[int, int, str | None], ...]) -> str:
+    """Page starts as flat metadata: "line:page:label" joined by "|" ("" for none)."""
+    return "|".join(f"{line}:{page}:{label or ''}" for line, page, label in starts)
+
+
+def decode_page_starts(raw: Any) -> tuple[tuple[int, int, str | None], ...]:
+    """The inverse of `encode_page_starts` (a malformed value reads as none)."""
+    if not raw:
+        return ()
+    starts = []
+    try:
+        for part in str(raw).split("|"):
+            line, page, label = part.split(":", 2)
+            starts.append((int(line), int(page), label or None))
+    except ValueError:
+        return ()
+    return tuple(starts)
 
 
 def _opt_int(value: Any) -> int | None:
@@ -123,21 +156,25 @@ class Citation:
     """The page number printed on `page` ("12", "8–9"), when known."""
 
     @classmethod
-    def of(cls, hit: ScoredChunk, n: int, snippet: str, verified: bool = True) -> Citation:
-        """Citation number `n` of a retrieved passage."""
+    def of(
+        cls, hit: ScoredChunk, n: int, snippet: str, verified: bool = True, line: int = 0
+    ) -> Citation:
+        """Citation number `n` of a retrieved passage, on the page of its line `line` (the
+        cited sentence's: a passage may run over a page break)."""
         chunk = hit.chunk
+        page, page_label = chunk.page_of_line(line)
         return cls(
             n=n,
             chunk_id=chunk.id,
             doc_id=chunk.doc_id,
             title=chunk.title,
             source=chunk.source,
-            page=chunk.page,
+            page=page,
             section=chunk.section,
             snippet=snippet,
             score=round(hit.score, 4),
             verified=verified,
-            page_label=chunk.page_label,
+            page_label=page_label,
         )
 
 

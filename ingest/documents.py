@@ -21,6 +21,18 @@ class Section:
     page: int | None = None
     navigation: bool = False
     page_label: str | None = None
+    page_starts: tuple[tuple[int, int, str | None], ...] = ()
+    """For a section that runs over page breaks (a list continued on the next page): where each
+    later page starts, as (line of `text`, page, printed label). Empty: all on `page`."""
+
+    def page_at(self, line: int) -> tuple[int | None, str | None]:
+        """The page (and printed label) that line `line` of the text stands on."""
+        page, label = self.page, self.page_label
+        for start, start_page, start_label in self.page_starts:
+            if start > line:
+                break
+            page, label = start_page, start_label
+        return page, label
 
 
 @dataclass

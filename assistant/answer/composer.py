@@ -85,6 +85,7 @@ class _Unit:
     hit: ScoredChunk
     index: int
     is_item: bool
+    line: int = 0
 
     @property
     def advice(self) -> str | None:
@@ -262,7 +263,7 @@ class ExtractiveComposer:
                 key = unit.text.lower()
                 if key not in seen:  # overlap repeats sentences across chunks
                     seen.add(key)
-                    units.append(_Unit(unit.text, hit, unit.index, unit.is_item))
+                    units.append(_Unit(unit.text, hit, unit.index, unit.is_item, unit.line))
         return units
 
     def _select(
@@ -447,7 +448,9 @@ class ExtractiveComposer:
             chunk = unit.hit.chunk
             if chunk.id not in numbers:
                 numbers[chunk.id] = len(numbers) + 1
-                citations.append(Citation.of(unit.hit, numbers[chunk.id], snippet(chunk.text)))
+                citations.append(
+                    Citation.of(unit.hit, numbers[chunk.id], snippet(chunk.text), line=unit.line)
+                )
             parts.append(cite(unit.text, numbers[chunk.id]))
         as_list = (
             len(ordered) > 1

@@ -307,7 +307,10 @@ class CitationVerifier:
         citations = []
         for n, new in sorted(renumber.items(), key=lambda kv: kv[1]):
             hit = passages[n]
-            citations.append(Citation.of(hit, new, snippet(best_unit[n][1] or hit.chunk.text)))
+            best = best_unit[n][1]
+            # On the page of the passage's unit the claim is closest to.
+            line = next((u.line for u in chunk_units(hit.chunk.text) if u.text == best), 0)
+            citations.append(Citation.of(hit, new, snippet(best or hit.chunk.text), line=line))
         supported = sum(1 for c in claims if c.verified)
         return Verified(
             answer="\n".join(rendered),

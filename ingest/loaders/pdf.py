@@ -23,6 +23,8 @@ from typing import Any
 
 from pebble import ProcessPool
 
+from assistant.text import LIST_MARKER
+from ingest.chunker import split_blocks
 from ingest.cleaning import clean_text
 from ingest.documents import LoadedDocument, Section
 from ingest.errors import FailureReason, LoadError
@@ -31,6 +33,7 @@ from ingest.loaders.pdf_layout import (
     HeadingMark,
     HeadingPath,
     LayoutReport,
+    LineStyle,
     PageLayout,
     analyse_pages,
     body_style,
@@ -128,6 +131,7 @@ def parse_pdf(path: str) -> dict[str, Any]:
         ) from None
     if not extracted:
         raise LoadError(FailureReason.EMPTY, "the PDF has no pages")
+    extracted, tables = _with_tables(path, extracted)
     meta: dict[str, Any] = {}
     try:
         info: Any = reader.metadata or {}
@@ -143,7 +147,49 @@ def parse_pdf(path: str) -> dict[str, Any]:
         "meta": meta,
         "outline": _outline_entries(reader),
         "page_labels": _page_labels(reader),
+        "tables": tables,
     }
+
+
+TABLE_LINE_STYLE = LineStyle(0.0, False)
+"""A table line's style: none of its own (it is no heading, and sets no body size)."""
+
+
+def _with_tables(
+    path: str, extracted: list[tuple[str, list[LineStyle] | None]]
+) -> tuple[list[tuple[str, list[LineStyle] | None]], list[int]]:
+    """Each page's text with its tables (pdfplumber's, `ingest.loaders.pdf_tables`) written in
+    as Markdown rows, and how many tables each page got. A page pdfplumber cannot read keeps
+    pypdf's text."""
+    import pdfplumber
+
+    from ingest.loaders.pdf_tables import page_tables, place_tables
+
+    counts = [0] * len(extracted)
+    try:
+        pdf = pdfplumber.open(path, password="")
+    except Exception:
+        return extracted, counts
+    out = list(extracted)
+    with pdf:
+        for index, (text, styles) in enumerate(extracted):
+            try:
+                tables = page_tables(pdf.pages[index]) if index < len(pdf.pages) else []
+            except Exception:
+                continue
+            if not tables:
+                continue
+            lines, origin, placed = place_tables(text.split("\n"), tables)
+            if not placed:
+                continue
+            counts[index] = placed
+            new_styles = (
+                None
+                if styles is None
+                else [TABLE_LINE_STYLE if o is None else styles[o] for o in origin]
+            )
+            out[index] = ("\n".join(lines), new_styles)
+    return out, counts
 
 
 _pool: ProcessPool | None = None
@@ -227,6 +273,7 @@ def _join_split_sentences(sections: list[Section]) -> list[Section]:
         if (
             here.page is None
             or there.page != here.page + 1
+            or LIST_MARKER.match(there.text)
             or here.heading != there.heading
             or here.navigation != there.navigation
             or _SENTENCE_END.search(here.text.rstrip())
@@ -238,6 +285,40 @@ def _join_split_sentences(sections: list[Section]) -> list[Section]:
         out[i] = replace(here, text=f"{here.text.rstrip()} {head.group(1)}")
         out[i + 1] = replace(there, text=there.text[head.end() :].strip())
     return [s for s in out if s.text]
+
+
+def _join_lists(sections: list[Section]) -> list[Section]:
+    """One section for a list that runs over a page break: when a page's section ends with a
+    list (or its lead-in) and the next page's section under the same heading opens with list
+    items, the two are one section whose `page_starts` keep each line's page."""
+    out: list[Section] = []
+    for section in sections:
+        here = out[-1] if out else None
+        if (
+            here is None
+            or here.page is None
+            or section.page is None
+            or section.page != (here.page_starts[-1][1] if here.page_starts else here.page) + 1
+            or here.heading != section.heading
+            or here.navigation != section.navigation
+            or not section.text.strip()
+        ):
+            out.append(section)
+            continue
+        last, first = split_blocks(here.text), split_blocks(section.text)
+        if not (last and first and first[0].kind == "item") or not (
+            last[-1].kind == "item" or last[-1].lead_in
+        ):
+            out.append(section)
+            continue
+        offset = here.text.count("\n") + 1
+        starts = (
+            *here.page_starts,
+            (offset, section.page, section.page_label),
+            *((line + offset, page, label) for line, page, label in section.page_starts),
+        )
+        out[-1] = replace(here, text=f"{here.text}\n{section.text}", page_starts=starts)
+    return out
 
 
 def _drop_leading_title(text: str, title: str) -> str:
@@ -401,7 +482,7 @@ def load_pdf(path: Path, timeout_s: float = 60.0) -> LoadedDocument:
             replace(s, page_label=layout.label)
             for s in _page_sections(text, index + 1, headings, heading_path)
         )
-    sections = _join_split_sentences(sections)
+    sections = _join_split_sentences(_join_lists(sections))
     if not sections:
         raise LoadError(
             FailureReason.NO_TEXT,
