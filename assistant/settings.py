@@ -313,6 +313,15 @@ class IngestSettings(BaseModel):
     pdf_timeout_s: float = Field(
         default=60.0, gt=0, description="Per-file time limit for parsing one PDF."
     )
+    parse_workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description=(
+            "Worker processes that parse PDFs side by side during one ingest run (each file keeps "
+            "its own time limit). 0: one per CPU core."
+        ),
+    )
 
 
 class ApiSettings(BaseModel):

@@ -24,6 +24,7 @@ from ingest.chunker import CHUNKER_VERSION, StructuredChunker
 from ingest.documents import LoadedDocument
 from ingest.errors import FailureReason, LoadError
 from ingest.loaders import FORMAT_PREFERENCE, format_of, load_document
+from ingest.loaders.pdf import cancel_prefetched, prefetch_pdfs
 from ingest.manifest import FileEntry, Manifest, file_sha256
 
 if TYPE_CHECKING:
@@ -99,6 +100,13 @@ def discover(paths: Iterable[Path]) -> list[Path]:
                 if not name.startswith(".") and format_of(candidate):
                     found.add(candidate)
     return sorted(found)
+
+
+def _sha_or_error(path: Path) -> str | OSError:
+    try:
+        return file_sha256(path)
+    except OSError as exc:
+        return exc
 
 
 def display_path(path: Path) -> str:
@@ -201,14 +209,45 @@ class Ingestor:
                     FileOutcome(key, Status.REMOVED, removed.doc_id, len(removed.chunk_ids))
                 )
 
+        shas = {key: _sha_or_error(path) for key, path in keys.items()}
+        self._prefetch(manifest, keys, shas)
+        try:
+            candidates = self._load(manifest, keys, shas, report)
+        finally:
+            cancel_prefetched()
+        self._write(manifest, candidates, report, progress)
+        report.outcomes.sort(key=lambda o: o.path)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _prefetch(
+        self, manifest: Manifest, keys: dict[str, Path], shas: dict[str, str | OSError]
+    ) -> None:
+        """Start parsing the PDFs that changed side by side (`ingest.parse_workers`)."""
+        changed = []
+        for key, path in keys.items():
+            entry, sha = manifest.files.get(key), shas[key]
+            fresh = entry is None or entry.sha256 != sha
+            if format_of(path) == "pdf" and isinstance(sha, str) and fresh:
+                changed.append(path)
+        settings = self._settings.ingest
+        prefetch_pdfs(changed, settings.pdf_timeout_s, settings.parse_workers)
+
+    def _load(
+        self,
+        manifest: Manifest,
+        keys: dict[str, Path],
+        shas: dict[str, str | OSError],
+        report: IngestReport,
+    ) -> list[_Candidate]:
+        """Each file parsed when it changed (failures go into `report`)."""
         candidates: list[_Candidate] = []
         for key, path in keys.items():
             t0 = time.perf_counter()
-            try:
-                sha = file_sha256(path)
-            except OSError as exc:
+            sha = shas[key]
+            if isinstance(sha, OSError):
                 report.outcomes.append(
-                    FileOutcome(key, Status.FAILED, reason=f"corrupt: cannot read ({exc})")
+                    FileOutcome(key, Status.FAILED, reason=f"corrupt: cannot read ({sha})")
                 )
                 continue
             entry = manifest.files.get(key)
@@ -229,7 +268,17 @@ class Ingestor:
                 self._forget(manifest, key)
                 continue
             candidates.append(_Candidate(key, path, sha, doc.format, doc.doc_id, doc))
+        return candidates
 
+    def _write(
+        self,
+        manifest: Manifest,
+        candidates: list[_Candidate],
+        report: IngestReport,
+        progress: ProgressCallback | None,
+    ) -> None:
+        """Chunk, embed and store the files that changed; record each file's outcome."""
+        manifest_path = self._settings.manifest_path
         winners = self._pick_winners(candidates)
         to_embed: list[tuple[_Candidate, list[Chunk]]] = []
         for cand in candidates:
@@ -311,9 +360,6 @@ class Ingestor:
                     seconds=time.perf_counter() - t0,
                 )
             )
-        report.outcomes.sort(key=lambda o: o.path)
-        report.seconds = time.perf_counter() - started
-        return report
 
     def _forget(self, manifest: Manifest, key: str) -> None:
         """Drop a file's entry and its chunks (entry first, so a crash leaves it 'new')."""

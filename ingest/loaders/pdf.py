@@ -15,7 +15,10 @@ outline, and a title that is a file name or a placeholder is taken from the firs
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
+from collections.abc import Sequence
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -193,18 +196,48 @@ def _with_tables(
 
 
 _pool: ProcessPool | None = None
+_pool_size = 0
+_prefetched: dict[str, Future[Any]] = {}
 
 
-def _worker_pool() -> ProcessPool:
-    global _pool
-    if _pool is None or not _pool.active:
-        _pool = ProcessPool(max_workers=1, context=multiprocessing.get_context("spawn"))
+def _worker_pool(workers: int = 1) -> ProcessPool:
+    """The parsing pool, with at least `workers` worker processes (spawned: none inherits a
+    loaded model)."""
+    global _pool, _pool_size
+    if _pool is None or not _pool.active or _pool_size < workers:
+        if _pool is not None and _pool.active:
+            _pool.close()  # type: ignore[no-untyped-call]
+        _pool = ProcessPool(max_workers=workers, context=multiprocessing.get_context("spawn"))
+        _pool_size = workers
     return _pool
+
+
+def prefetch_pdfs(paths: Sequence[Path], timeout_s: float, workers: int = 0) -> None:
+    """Start parsing `paths` side by side (`workers` processes; 0: one per core), so that
+    `load_pdf` of each finds its parse under way. Each file keeps its own time limit, counted
+    from when a worker takes it up."""
+    if len(paths) < 2:
+        return
+    size = min(workers or os.cpu_count() or 1, len(paths))
+    pool = _worker_pool(size)
+    for path in paths:
+        key = str(path)
+        if key not in _prefetched:
+            _prefetched[key] = pool.schedule(parse_pdf, args=(key,), timeout=timeout_s)
+
+
+def cancel_prefetched() -> None:
+    """Drop parses started by `prefetch_pdfs` that no one collected."""
+    while _prefetched:
+        _, future = _prefetched.popitem()
+        future.cancel()
 
 
 def parse_pdf_with_timeout(path: Path, timeout_s: float) -> dict[str, Any]:
     """`parse_pdf` in the worker; the worker is killed and `LoadError` raised past `timeout_s`."""
-    future = _worker_pool().schedule(parse_pdf, args=(str(path),), timeout=timeout_s)
+    future = _prefetched.pop(str(path), None)
+    if future is None:
+        future = _worker_pool().schedule(parse_pdf, args=(str(path),), timeout=timeout_s)
     try:
         return dict(future.result())
     except FutureTimeout:
@@ -389,7 +422,7 @@ def _repair_title(
     either, the title is left out of `meta`, and the file name gives it. Returns whether the
     title is a line of the text that must stay there.
     """
-    if not is_placeholder_title(meta.get("title")):
+    if not is_junk_title(meta.get("title"), layouts):
         return False
     meta.pop("title", None)
     first = next((page for page in layouts[:2] if page.text.strip()), None)
@@ -404,6 +437,28 @@ def _repair_title(
         return True
     strip_title_lines(first, lines)
     return False
+
+
+_CREDIT = re.compile(r"©|\(c\)|\bcopyright\b|\ball rights reserved\b|\bphoto", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]{3,}")
+TITLE_WORDS_IN_TEXT = 0.5
+"""A metadata title is the document's when at least this share of its words stand in its text."""
+
+
+def is_junk_title(title: str | None, layouts: Sequence[PageLayout]) -> bool:
+    """Whether a PDF's metadata title is no title of this document: a placeholder or file name
+    (`is_placeholder_title`), a copyright or photo credit, a single word, or words that mostly
+    appear on no page of the document."""
+    if is_placeholder_title(title):
+        return True
+    text = " ".join((title or "").split())
+    if _CREDIT.search(text) or len(text.split()) < 2:
+        return True
+    words = set(_WORD.findall(text.casefold()))
+    if not words:
+        return False
+    present = set(_WORD.findall(" ".join(page.text for page in layouts).casefold()))
+    return len(words & present) < TITLE_WORDS_IN_TEXT * len(words)
 
 
 @dataclass
