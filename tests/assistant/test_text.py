@@ -32,3 +32,22 @@ def test_chunk_units_are_split_once_per_text_and_returned_as_fresh_lists() -> No
     second = chunk_units(text)
     assert len(second) == 4 and second == chunk_units(text)
     assert _chunk_units.cache_info().hits >= before + 2
+
+
+def test_table_rows_under_a_header_carry_its_labels() -> None:
+    text = (
+        "| Service | Indicator |\n| --- | --- |\n| Creating new jobs | 3 000 |\n| Starting | 300 |"
+    )
+    assert [u.text for u in chunk_units(text)] == [
+        "Creating new jobs — Indicator: 3 000",
+        "Starting — Indicator: 300",
+    ]
+
+
+def test_a_lead_in_and_its_items_are_also_one_list_unit() -> None:
+    text = "The plans have three priorities:\n- jobs\n· exports\n(ii) skills\nAfter the list."
+    units = chunk_units(text)
+    assert [u.text for u in units if u.is_item] == ["jobs", "exports", "skills"]
+    whole = [u for u in units if u.text.startswith("The plans")]
+    assert [u.text for u in whole] == ["The plans have three priorities: jobs; exports; skills."]
+    assert whole[0].line == 0 and [u.line for u in units if u.is_item] == [1, 2, 3]
