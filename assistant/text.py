@@ -135,6 +135,10 @@ class TextUnit:
     index: int
     is_item: bool
     line: int = 0
+    items: tuple[int, ...] = ()
+    """For a list unit (a lead-in with its items, or a sentence that enumerates after a colon):
+    the indexes of its item units (none for an enumerating sentence)."""
+    is_list: bool = False
 
 
 CHUNK_UNITS_CACHED = 8192
@@ -149,6 +153,24 @@ def chunk_units(chunk_text: str) -> list[TextUnit]:
     nothing alone and are left out; a one-word list item ("Internationalisation") is kept.
     """
     return list(_chunk_units(chunk_text))
+
+
+ENUMERATION_MIN_PARTS = 3
+ENUMERATION_MAX_WORDS = 8
+_SERIES = re.compile(r"\s*[,;]\s*")
+
+
+def enumeration(sentence: str) -> bool:
+    """Whether a sentence enumerates after a colon ("… were identified, namely: A, B, C and D"):
+    at least `ENUMERATION_MIN_PARTS` comma-separated parts of a few words each, after a lead of
+    three words or more."""
+    lead, colon, series = sentence.rpartition(": ")
+    if not colon or len(lead.split()) < 3:
+        return False
+    parts = [p for p in _SERIES.split(series.rstrip(" .;")) if p]
+    return len(parts) >= ENUMERATION_MIN_PARTS and all(
+        len(p.split()) <= ENUMERATION_MAX_WORDS for p in parts
+    )
 
 
 LIST_UNIT_MIN_ITEMS = 2
@@ -168,13 +190,14 @@ def _chunk_units(chunk_text: str) -> tuple[TextUnit, ...]:
     labels: list[str] | None = None
     lines = chunk_text.split("\n")
     lead: tuple[int, str] | None = None  # the open lead-in: its line and text
-    items: list[str] = []
+    items: list[TextUnit] = []
 
     def close_list() -> None:
         nonlocal index, lead
         if lead is not None and len(items) >= LIST_UNIT_MIN_ITEMS:
-            whole = f"{lead[1]} {'; '.join(i.rstrip('.;,') for i in items)}."
-            units.append(TextUnit(whole, index, False, lead[0]))
+            whole = f"{lead[1]} {'; '.join(u.text.rstrip('.;,') for u in items)}."
+            members = tuple(u.index for u in items)
+            units.append(TextUnit(whole, index, False, lead[0], members, True))
             index += 1
         lead = None
         items.clear()
@@ -200,10 +223,11 @@ def _chunk_units(chunk_text: str) -> tuple[TextUnit, ...]:
             close_list()
         for unit in split_units(line):
             if (is_item or len(unit.split()) >= 2) and not unit.endswith(":"):
-                units.append(TextUnit(unit, index, is_item, number))
+                enumerates = not is_item and enumeration(unit)
+                units.append(TextUnit(unit, index, is_item, number, is_list=enumerates))
+                if is_item and lead is not None:
+                    items.append(units[-1])
             index += 1
-            if is_item and lead is not None:
-                items.append(unit)
         if not is_item and stripped.endswith(":"):
             lead = (number, plain(stripped))
     close_list()

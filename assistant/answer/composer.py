@@ -27,7 +27,7 @@ from assistant.answer.reader import Reader
 from assistant.answer.units import UnitVectorLookup, unit_matrix
 from assistant.embedder import Embedder
 from assistant.settings import AnswerSettings
-from assistant.text import DO, DONT, chunk_units, cite, snippet
+from assistant.text import DO, DONT, LIST_UNIT_MIN_ITEMS, chunk_units, cite, snippet
 from assistant.types import Answer, Citation, ScoredChunk
 
 REFUSAL = "The documents I have do not answer this question."
@@ -86,6 +86,8 @@ class _Unit:
     index: int
     is_item: bool
     line: int = 0
+    is_list: bool = False
+    items: tuple[int, ...] = ()
 
     @property
     def advice(self) -> str | None:
@@ -263,7 +265,17 @@ class ExtractiveComposer:
                 key = unit.text.lower()
                 if key not in seen:  # overlap repeats sentences across chunks
                     seen.add(key)
-                    units.append(_Unit(unit.text, hit, unit.index, unit.is_item, unit.line))
+                    units.append(
+                        _Unit(
+                            unit.text,
+                            hit,
+                            unit.index,
+                            unit.is_item,
+                            unit.line,
+                            unit.is_list,
+                            unit.items,
+                        )
+                    )
         return units
 
     def _select(
@@ -292,8 +304,11 @@ class ExtractiveComposer:
         # "How many …?" wants a count, a comparison a sentence per side: neither wants a list.
         is_list = _LIST_QUESTION.search(question) or _RESTRICTED.search(question)
         if is_list and not sides and "number" not in kinds:
-            # A list question is answered by a list: the items of the best-retrieved passage
-            # that holds one (three items or more), if it ranks close to the best passage.
+            whole = self._best_list(units, scores, top, question, weights)
+            if whole is not None:
+                return whole
+            # Without a list known by its lead-in: the items of the best-retrieved passage
+            # that holds a list (three items or more), if it ranks close to the best passage.
             items_by_chunk: dict[str, list[int]] = {}
             for i, unit in enumerate(units):
                 if unit.is_item:
@@ -321,6 +336,32 @@ class ExtractiveComposer:
             candidates.remove(pick)
         chosen, added = self._with_asked_values(units, chosen, order, question, kinds, about)
         return self._with_both_sides(units, chosen, order, question, kinds, sides, added)
+
+    def _best_list(
+        self,
+        units: list[_Unit],
+        scores: np.ndarray,
+        top: float,
+        question: str,
+        weights: dict[str, float],
+    ) -> list[int] | None:
+        """The list a list question asks for, judged as a whole: of the list units (a lead-in
+        with its items, or a sentence enumerating after a colon) in passages ranked close to the
+        best, the one scoring highest. Answered by its items (those the question restricts it
+        to, when it does), or by the enumerating sentence; None without list units."""
+        lists = [i for i, u in enumerate(units) if u.is_list and u.hit.score >= top - LIST_MARGIN]
+        if not lists:
+            return None
+        best = max(lists, key=lambda i: float(scores[i]))
+        chosen = units[best]
+        items = [
+            i
+            for i, u in enumerate(units)
+            if u.is_item and u.hit.chunk.id == chosen.hit.chunk.id and u.index in chosen.items
+        ]
+        if len(items) >= LIST_UNIT_MIN_ITEMS:
+            return self._restricted(units, items, question, weights) or items
+        return [best]
 
     def _restricted(
         self, units: list[_Unit], run: list[int], question: str, weights: dict[str, float]

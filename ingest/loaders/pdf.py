@@ -290,6 +290,7 @@ def _page_sections(
     return sections
 
 
+_TABLE_LINE = re.compile(r"(?:^|\n)\s*\|[^\n]*$")
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 _FIRST_SENTENCE = re.compile(r"^(.{1,400}?[.!?…][\"'”’)\]]*)(?:\s+|$)", re.DOTALL)
 
@@ -303,10 +304,13 @@ def _join_split_sentences(sections: list[Section]) -> list[Section]:
     out = list(sections)
     for i in range(len(out) - 1):
         here, there = out[i], out[i + 1]
+        last = _last_page(here)
         if (
-            here.page is None
-            or there.page != here.page + 1
+            last is None
+            or there.page != last + 1
             or LIST_MARKER.match(there.text)
+            or _TABLE_LINE.search(here.text.rstrip())
+            or there.text.lstrip().startswith("|")
             or here.heading != there.heading
             or here.navigation != there.navigation
             or _SENTENCE_END.search(here.text.rstrip())
@@ -320,6 +324,11 @@ def _join_split_sentences(sections: list[Section]) -> list[Section]:
     return [s for s in out if s.text]
 
 
+def _last_page(section: Section) -> int | None:
+    """The page a section ends on."""
+    return section.page_starts[-1][1] if section.page_starts else section.page
+
+
 def _join_lists(sections: list[Section]) -> list[Section]:
     """One section for a list that runs over a page break: when a page's section ends with a
     list (or its lead-in) and the next page's section under the same heading opens with list
@@ -329,18 +338,17 @@ def _join_lists(sections: list[Section]) -> list[Section]:
         here = out[-1] if out else None
         if (
             here is None
-            or here.page is None
-            or section.page is None
-            or section.page != (here.page_starts[-1][1] if here.page_starts else here.page) + 1
+            or (last := _last_page(here)) is None
+            or section.page != last + 1
             or here.heading != section.heading
             or here.navigation != section.navigation
             or not section.text.strip()
         ):
             out.append(section)
             continue
-        last, first = split_blocks(here.text), split_blocks(section.text)
-        if not (last and first and first[0].kind == "item") or not (
-            last[-1].kind == "item" or last[-1].lead_in
+        ending, first = split_blocks(here.text), split_blocks(section.text)
+        if not (ending and first and first[0].kind == "item") or not (
+            ending[-1].kind == "item" or ending[-1].lead_in
         ):
             out.append(section)
             continue
