@@ -73,8 +73,18 @@ class CitationOut(BaseModel):
     verified: bool = Field(
         description="Whether the passage was found to support the sentences that cite it."
     )
+    line: int | None = Field(
+        default=None,
+        description=(
+            "The line of the passage's text that the cited sentence, list or table row starts on "
+            "(0-based), when known; the viewer marks it."
+        ),
+    )
     url: str = Field(
-        description="Link to the passage in the document viewer: `/documents/{doc_id}#chunk={id}`."
+        description=(
+            "Link to the passage in the document viewer: `/documents/{doc_id}#chunk={id}`, with "
+            "`&line={line}` when the cited line is known."
+        )
     )
 
     @classmethod
@@ -92,13 +102,15 @@ class CitationOut(BaseModel):
             snippet=citation.snippet,
             score=citation.score,
             verified=citation.verified,
-            url=citation_url(citation.doc_id, citation.chunk_id),
+            line=citation.line,
+            url=citation_url(citation.doc_id, citation.chunk_id, citation.line),
         )
 
 
-def citation_url(doc_id: str, chunk_id: str) -> str:
-    """Where the document viewer shows a passage."""
-    return f"/documents/{quote(doc_id, safe='')}#chunk={quote(chunk_id, safe=':')}"
+def citation_url(doc_id: str, chunk_id: str, line: int | None = None) -> str:
+    """Where the document viewer shows a passage (and marks its cited line)."""
+    url = f"/documents/{quote(doc_id, safe='')}#chunk={quote(chunk_id, safe=':')}"
+    return url if line is None else f"{url}&line={line}"
 
 
 class AskResponse(BaseModel):

@@ -154,15 +154,22 @@ class Citation:
     """Whether the citation verifier found that this passage supports the sentences citing it."""
     page_label: str | None = None
     """The page number printed on `page` ("12", "8–9"), when known."""
+    line: int | None = None
+    """The line of the passage's text the cited sentence, list or table row starts on."""
 
     @classmethod
     def of(
-        cls, hit: ScoredChunk, n: int, snippet: str, verified: bool = True, line: int = 0
+        cls,
+        hit: ScoredChunk,
+        n: int,
+        snippet: str,
+        verified: bool = True,
+        line: int | None = None,
     ) -> Citation:
         """Citation number `n` of a retrieved passage, on the page of its line `line` (the
         cited sentence's: a passage may run over a page break)."""
         chunk = hit.chunk
-        page, page_label = chunk.page_of_line(line)
+        page, page_label = chunk.page_of_line(line or 0)
         return cls(
             n=n,
             chunk_id=chunk.id,
@@ -175,6 +182,7 @@ class Citation:
             score=round(hit.score, 4),
             verified=verified,
             page_label=page_label,
+            line=line,
         )
 
 

@@ -93,6 +93,7 @@ def _citation(data: dict[str, Any]) -> Citation:
         score=float(data.get("score", 0.0)),
         verified=bool(data.get("verified", True)),
         page_label=data.get("page_label"),
+        line=data.get("line"),
     )
 
 

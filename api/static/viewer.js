@@ -104,7 +104,13 @@
       var passage = el("div", "passage");
       passage.id = "chunk-" + p.chunk_id;
       passage.tabIndex = -1;
-      passage.appendChild(el("p", null, p.text));
+      var text = el("p");
+      String(p.text || "").split("\n").forEach(function (line, k) {
+        var span = el("span", "line", line);
+        span.setAttribute("data-line", String(k));
+        text.appendChild(span);
+      });
+      passage.appendChild(text);
       group.appendChild(passage);
     });
     if (toc.childNodes.length > 1) {
@@ -115,6 +121,22 @@
     docEl.hidden = false;
     setStatus("");
     focusTarget(true);
+  }
+
+  var ITEM = /^\s*(?:[-*+•▪◦●‣·–—○■□➢➤►✓✔❖\ue000-\uf8ff]|\d{1,3}[.)]|[a-z][)]|\((?:[ivx]{1,4}|[a-z])\))\s+/;
+
+  /** Mark the cited line of a passage: a sentence's or table row's line, or a list's lead-in
+   * with the items that follow it. */
+  function markLines(passage, value) {
+    var first = parseInt(value, 10);
+    if (isNaN(first)) return;
+    var lines = passage.querySelectorAll(".line");
+    if (first < 0 || first >= lines.length) return;
+    var lead = /:\s*$/.test(lines[first].textContent);
+    for (var k = first; k < lines.length; k++) {
+      if (k > first && !(lead && ITEM.test(lines[k].textContent))) break;
+      lines[k].classList.add("highlight");
+    }
   }
 
   /** Scroll to and highlight the passage or page named in the fragment. */
@@ -143,6 +165,7 @@
     setStatus("");
     target.classList.add("highlight");
     target.setAttribute("aria-current", "location");
+    markLines(target, params.get("line"));
     if (!target.hasAttribute("tabindex")) target.tabIndex = -1;
     target.scrollIntoView({ block: initial ? "center" : "start", behavior: "auto" });
     target.focus({ preventScroll: true });

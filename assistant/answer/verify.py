@@ -309,7 +309,7 @@ class CitationVerifier:
             hit = passages[n]
             best = best_unit[n][1]
             # On the page of the passage's unit the claim is closest to.
-            line = next((u.line for u in chunk_units(hit.chunk.text) if u.text == best), 0)
+            line = next((u.line for u in chunk_units(hit.chunk.text) if u.text == best), None)
             citations.append(Citation.of(hit, new, snippet(best or hit.chunk.text), line=line))
         supported = sum(1 for c in claims if c.verified)
         return Verified(

@@ -49,7 +49,10 @@ def test_chat_answers_as_json_with_linked_citations(client: TestClient) -> None:
     assert body["request_id"] == response.headers["x-request-id"]
     first = body["citations"][0]
     assert first["verified"] is True
-    assert first["url"] == f"/documents/{first['doc_id']}#chunk={first['chunk_id']}"
+    assert isinstance(first["line"], int)
+    assert first["url"] == (
+        f"/documents/{first['doc_id']}#chunk={first['chunk_id']}&line={first['line']}"
+    )
     assert "european-clusters-alliance" in {c["doc_id"] for c in body["citations"]}
 
 

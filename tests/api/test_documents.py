@@ -60,8 +60,12 @@ def test_a_citation_links_to_a_passage_of_its_document(client: TestClient) -> No
     answer = client.post("/v1/ask", json={"question": "What is a cluster?"}).json()
     citation = answer["citations"][0]
     doc_id, fragment = citation["url"].removeprefix("/documents/").split("#chunk=")
-    passages = client.get(f"/v1/documents/{doc_id}").json()["passages"]
-    assert fragment in {p["chunk_id"] for p in passages}
+    chunk_id, line = fragment.split("&line=")
+    passages = {p["chunk_id"]: p for p in client.get(f"/v1/documents/{doc_id}").json()["passages"]}
+    assert chunk_id in passages
+    # The cited line is a line of that passage.
+    lines = passages[chunk_id]["text"].split("\n")
+    assert 0 <= int(line) < len(lines) and int(line) == citation["line"]
 
 
 def test_unknown_document_is_404_json(client: TestClient) -> None:

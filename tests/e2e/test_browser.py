@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -329,10 +329,16 @@ def test_conversation_with_streaming_citations_viewer_and_feedback(tab: Tab, liv
         link.click()
     viewer = opened.value
     viewer.wait_for_load_state()
-    chunk_id = unquote(href.split("#chunk=", 1)[1])
+    fragment = parse_qs(href.split("#", 1)[1])
+    chunk_id = fragment["chunk"][0]
     passage = viewer.locator(f'[id="chunk-{chunk_id}"]')
     expect(passage).to_have_class(re.compile(r"\bhighlight\b"))
     expect(passage).to_be_in_viewport()
+    # The cited line itself is marked within the passage.
+    line = int(fragment["line"][0])
+    expect(passage.locator(f'.line[data-line="{line}"]')).to_have_class(
+        re.compile(r"\bhighlight\b")
+    )
     expect(viewer.locator("h1")).to_have_text(source_title)
     expect(viewer.locator(".passage")).not_to_have_count(0)
     _screenshot(viewer, "viewer-passage.png")
