@@ -66,3 +66,55 @@ def ingest(
         f"{container.store.count()} in the store; {report.seconds:.1f} s"
     )
     raise typer.Exit(report.exit_code(strict=strict))
+
+
+@app.command("structure")
+def structure(
+    paths: Annotated[list[Path], typer.Argument(help="PDF, Markdown or text files, or folders.")],
+) -> None:
+    """Show what the loaders find in documents, without indexing them: per file its title (and
+    the metadata title it replaced), tables placed as rows, layout frames rejected, lists joined
+    across page breaks, and list items by marker."""
+    from pypdf import PdfReader
+
+    from assistant.text import LIST_MARKER
+    from ingest.errors import LoadError
+    from ingest.loaders import load_document
+    from ingest.pipeline import discover
+
+    table = Table(title="Document structure", show_lines=False)
+    for column in ("file", "title", "metadata title", "tables", "frames", "lists joined", "items"):
+        table.add_column(column, overflow="fold")
+    for path in discover(paths):
+        try:
+            doc = load_document(path)
+        except LoadError as exc:
+            table.add_row(path.name, f"[red]{exc}[/red]", "", "", "", "", "")
+            continue
+        raw = ""
+        if doc.format == "pdf":
+            try:
+                info = PdfReader(path).metadata
+                raw = str(info.get("/Title") or "") if info is not None else ""
+            except Exception:
+                raw = "(unreadable)"
+        markers: dict[str, int] = {}
+        for section in doc.sections:
+            for line in section.text.split("\n"):
+                found = LIST_MARKER.match(line)
+                if found:
+                    key = found.group(0).strip()
+                    key = "1." if key[:1].isdigit() else key
+                    markers[key] = markers.get(key, 0) + 1
+        found_tables = doc.structure.get("tables", 0)
+        unplaced = doc.structure.get("tables_unplaced", 0)
+        table.add_row(
+            path.name,
+            doc.title,
+            raw if raw != doc.title else "",
+            f"{found_tables}" + (f" (+{unplaced} not placed)" if unplaced else ""),
+            str(doc.structure.get("tables_rejected", 0)),
+            str(doc.structure.get("lists_joined", 0)),
+            ", ".join(f"{k} {v}" for k, v in sorted(markers.items(), key=lambda kv: -kv[1])),
+        )
+    console.print(table)

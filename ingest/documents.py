@@ -49,6 +49,9 @@ class LoadedDocument:
     language: str | None = None
     sections: list[Section] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    structure: dict[str, int] = field(default_factory=dict)
+    """What the loader found beyond text, for reports (PDFs: tables placed, layout frames
+    rejected, tables found but not placed, lists joined across page breaks)."""
 
     @property
     def has_text(self) -> bool:

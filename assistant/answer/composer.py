@@ -304,11 +304,8 @@ class ExtractiveComposer:
         # "How many …?" wants a count, a comparison a sentence per side: neither wants a list.
         is_list = _LIST_QUESTION.search(question) or _RESTRICTED.search(question)
         if is_list and not sides and "number" not in kinds:
-            whole = self._best_list(units, scores, top, question, weights)
-            if whole is not None:
-                return whole
-            # Without a list known by its lead-in: the items of the best-retrieved passage
-            # that holds a list (three items or more), if it ranks close to the best passage.
+            # A list question is answered by a list: the items of the best-retrieved passage
+            # that holds one (three items or more), if it ranks close to the best passage.
             items_by_chunk: dict[str, list[int]] = {}
             for i, unit in enumerate(units):
                 if unit.is_item:
@@ -322,6 +319,11 @@ class ExtractiveComposer:
                 run = _best_run(items, units, scores)
                 if len(run) >= 3:
                     return self._restricted(units, run, question, weights) or run
+            # Else the list unit that scores highest: a short list under its lead-in, or a
+            # sentence enumerating after a colon.
+            whole = self._best_list(units, scores, top, question, weights)
+            if whole is not None:
+                return whole
         candidates = [i for i in order if scores[i] >= floor]
         chosen: list[int] = []
         lam = self._settings.mmr_lambda

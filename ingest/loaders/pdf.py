@@ -150,7 +150,9 @@ def parse_pdf(path: str) -> dict[str, Any]:
         "meta": meta,
         "outline": _outline_entries(reader),
         "page_labels": _page_labels(reader),
-        "tables": tables,
+        "tables": tables["placed"],
+        "tables_rejected": tables["rejected"],
+        "tables_unplaced": tables["unplaced"],
     }
 
 
@@ -160,15 +162,16 @@ TABLE_LINE_STYLE = LineStyle(0.0, False)
 
 def _with_tables(
     path: str, extracted: list[tuple[str, list[LineStyle] | None]]
-) -> tuple[list[tuple[str, list[LineStyle] | None]], list[int]]:
+) -> tuple[list[tuple[str, list[LineStyle] | None]], dict[str, list[int]]]:
     """Each page's text with its tables (pdfplumber's, `ingest.loaders.pdf_tables`) written in
-    as Markdown rows, and how many tables each page got. A page pdfplumber cannot read keeps
-    pypdf's text."""
+    as Markdown rows, and per page how many tables were placed, rejected as layout frames, or
+    found but not placed (their words not found in the text). A page pdfplumber cannot read
+    keeps pypdf's text."""
     import pdfplumber
 
     from ingest.loaders.pdf_tables import page_tables, place_tables
 
-    counts = [0] * len(extracted)
+    counts = {key: [0] * len(extracted) for key in ("placed", "rejected", "unplaced")}
     try:
         pdf = pdfplumber.open(path, password="")
     except Exception:
@@ -177,15 +180,19 @@ def _with_tables(
     with pdf:
         for index, (text, styles) in enumerate(extracted):
             try:
-                tables = page_tables(pdf.pages[index]) if index < len(pdf.pages) else []
+                tables, rejected = (
+                    page_tables(pdf.pages[index]) if index < len(pdf.pages) else ([], 0)
+                )
             except Exception:
                 continue
+            counts["rejected"][index] = rejected
             if not tables:
                 continue
             lines, origin, placed = place_tables(text.split("\n"), tables)
+            counts["placed"][index] = placed
+            counts["unplaced"][index] = len(tables) - placed
             if not placed:
                 continue
-            counts[index] = placed
             new_styles = (
                 None
                 if styles is None
@@ -552,6 +559,12 @@ def load_pdf(path: Path, timeout_s: float = 60.0) -> LoadedDocument:
             "no text layer: the PDF looks scanned or image-only (run OCR on it first)",
         )
     doc = LoadedDocument(path=path, format="pdf", sections=sections, **meta)
+    doc.structure = {
+        "tables": sum(parsed.get("tables") or []),
+        "tables_rejected": sum(parsed.get("tables_rejected") or []),
+        "tables_unplaced": sum(parsed.get("tables_unplaced") or []),
+        "lists_joined": sum(len(s.page_starts) for s in sections),
+    }
     if empty_pages:
         doc.warnings.append(f"pages without text skipped: {empty_pages}")
     return doc

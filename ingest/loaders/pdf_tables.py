@@ -178,14 +178,17 @@ def _table(page: Any, found: Any) -> PdfTable | None:
     return PdfTable(rows, header, float(top))
 
 
-def page_tables(page: Any) -> list[PdfTable]:
-    """The tables of a pdfplumber page, top to bottom (layout frames rejected)."""
-    found = []
+def page_tables(page: Any) -> tuple[list[PdfTable], int]:
+    """The tables of a pdfplumber page, top to bottom, and how many of the table finder's
+    candidates were rejected as layout frames."""
+    found, rejected = [], 0
     for candidate in page.find_tables():
         table = _table(page, candidate)
-        if table is not None:
+        if table is None:
+            rejected += 1
+        else:
             found.append(table)
-    return sorted(found, key=lambda t: t.top)
+    return sorted(found, key=lambda t: t.top), rejected
 
 
 def _tokens(text: str) -> list[str]:
