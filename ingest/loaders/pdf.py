@@ -27,7 +27,7 @@ from typing import Any
 from pebble import ProcessPool
 
 from assistant.text import LIST_MARKER
-from ingest.chunker import split_blocks
+from ingest.chunker import Block, split_blocks
 from ingest.cleaning import clean_text
 from ingest.documents import LoadedDocument, Section
 from ingest.errors import FailureReason, LoadError
@@ -336,10 +336,27 @@ def _last_page(section: Section) -> int | None:
     return section.page_starts[-1][1] if section.page_starts else section.page
 
 
+def _continues(ending: list[Block], first: list[Block]) -> str | None:
+    """How the next page's blocks `first` go on with the blocks `ending` a page ends with: as
+    the same "list" (items after items or after their lead-in), the same "table" (rows after
+    rows, under no header or the same header), or None."""
+    if not ending or not first:
+        return None
+    last, head = ending[-1], first[0]
+    if head.kind == "item" and (last.kind == "item" or last.lead_in):
+        return "list"
+    if last.kind in ("row", "table_header"):
+        header = next((b.text for b in reversed(ending) if b.kind == "table_header"), None)
+        if head.kind == "row" or (head.kind == "table_header" and head.text == header):
+            return "table"
+    return None
+
+
 def _join_lists(sections: list[Section]) -> list[Section]:
-    """One section for a list that runs over a page break: when a page's section ends with a
-    list (or its lead-in) and the next page's section under the same heading opens with list
-    items, the two are one section whose `page_starts` keep each line's page."""
+    """One section for a list or table that runs over a page break: when a page's section ends
+    with a list (or its lead-in) or a table, and the next page's section under the same heading
+    opens with its items or rows (a repeated table header is dropped), the two are one section
+    whose `page_starts` keep each line's page."""
     out: list[Section] = []
     for section in sections:
         here = out[-1] if out else None
@@ -354,16 +371,23 @@ def _join_lists(sections: list[Section]) -> list[Section]:
             out.append(section)
             continue
         ending, first = split_blocks(here.text), split_blocks(section.text)
-        if not (ending and first and first[0].kind == "item") or not (
-            ending[-1].kind == "item" or ending[-1].lead_in
+        how = _continues(ending, first)
+        if (
+            how is None
+            or (page := section.page) is None
+            or (how == "table" and section.page_starts)
         ):
             out.append(section)
             continue
+        if how == "table" and first[0].kind == "table_header":
+            lines = section.text.split("\n")
+            del lines[first[0].line : first[0].line + 2]
+            section = replace(section, text="\n".join(lines))
         offset = here.text.count("\n") + 1
         starts = (
             *here.page_starts,
-            (offset, section.page, section.page_label),
-            *((line + offset, page, label) for line, page, label in section.page_starts),
+            (offset, page, section.page_label),
+            *((line + offset, p, label) for line, p, label in section.page_starts),
         )
         out[-1] = replace(here, text=f"{here.text}\n{section.text}", page_starts=starts)
     return out

@@ -118,8 +118,9 @@ def _header_rows(rows: list[list[str]], bold: list[float]) -> int:
         is_bold = bold[i] >= 0.6 and bold[-1] < 0.6
         wordy = not body_digits[i] and sum(body_digits[k] for k in later) >= len(later) / 2
         heads_labels = not row[0] and any(rows[k][0] for k in later)
-        if not (is_bold or wordy or heads_labels):
-            break
+        filled = sum(1 for cell in row if cell)
+        if not (is_bold or wordy or heads_labels) or (i and filled < 2):
+            break  # below the first, a row of one cell is a group's caption, not a header
         count += 1
     return count
 
@@ -171,9 +172,12 @@ def _table(page: Any, found: Any) -> PdfTable | None:
     if len(columns) < 2 or two_filled < 2 or filled < MIN_FILLED_SHARE * cells_total:
         return None
     header = _header_rows(rows, bold)
+    # A header cell spanning columns comes back empty after its first column; one spanning
+    # rows (text in the row above) is not repeated sideways.
     for k in range(header):
         for j in range(1, len(rows[k])):
-            if not rows[k][j] and spanned[k][j]:
+            above = any(rows[m][j] for m in range(k))
+            if not rows[k][j] and spanned[k][j] and not above:
                 rows[k][j] = rows[k][j - 1]
     return PdfTable(rows, header, float(top))
 

@@ -163,3 +163,20 @@ def test_a_table_whose_words_are_not_found_is_left_out() -> None:
     table = PdfTable([["Alpha", "Beta"], ["Gamma", "Delta"]], 0, 0.0)
     lines = ["Nothing of the table here.", "Alpha and more words"]
     assert place_tables(lines, [table]) == (lines, [0, 1], 0)
+
+
+def test_a_table_over_a_page_break_is_one_table_with_one_header() -> None:
+    from ingest.documents import Section
+    from ingest.loaders.pdf import _join_lists
+
+    header = "| Year | Budget |\n| --- | --- |"
+    sections = [
+        Section(f"Spending by year:\n{header}\n| 2012 | 120 |", "Budget", 4, page_label="4"),
+        Section(f"{header}\n| 2013 | 142 |\n\nAfter the table.", "Budget", 5, page_label="5"),
+        Section("| 2014 | 150 |", "Other heading", 6),
+    ]
+    joined = _join_lists(sections)
+    assert len(joined) == 2
+    assert joined[0].text.count("| Year | Budget |") == 1
+    assert "| 2013 | 142 |" in joined[0].text and joined[0].page_starts == ((4, 5, "5"),)
+    assert joined[0].page_at(4) == (5, "5") and joined[0].page_at(3) == (4, "4")

@@ -115,3 +115,10 @@ def test_no_list_is_cut_from_the_page_before(name: str) -> None:
             ends,
             opens,
         )
+
+
+def test_the_lithuanian_monitoring_table_over_two_pages_is_one_table() -> None:
+    doc = load(LT)
+    table = next(s for s in doc.sections if "| Objective | Evaluation criterion |" in s.text)
+    assert table.page == 22 and [page for _, page, _ in table.page_starts] == [23]
+    assert table.text.count("| Objective | Evaluation criterion |") == 1
