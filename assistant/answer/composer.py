@@ -376,7 +376,11 @@ class ExtractiveComposer:
         if self._terms is None:
             return []
         chunk = units[run[0]].hit.chunk
-        lead = " ".join(u.text for u in units if u.hit.chunk.id == chunk.id and not u.is_item)
+        lead = " ".join(
+            u.text
+            for u in units
+            if u.hit.chunk.id == chunk.id and not u.is_item and not (u.is_list and u.items)
+        )
         shared = self._terms.terms_of(f"{chunk.title} {lead}")
         # The question's plurals name what is listed ("events and trainings"), not a restriction.
         shared |= self._terms.terms_of(" ".join(_PLURAL.findall(question)))

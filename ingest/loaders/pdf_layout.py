@@ -376,6 +376,15 @@ def analyse_pages(
             return None
         return bool(candidates[p] & set(numbering.numbers(p)))
 
+    # A running line of a spread is two pages' lines extracted as one ("4 Title 5 Title"); a
+    # page where they come out apart shows each half alone.
+    halves: dict[str, str] = {}
+    for rep in [*running_exact, *running_masked]:
+        words = rep.split()
+        half = " ".join(words[: len(words) // 2])
+        if len(words) % 2 == 0 and words and half == " ".join(words[len(words) // 2 :]):
+            halves[_mask(half) or half] = rep
+
     layouts: list[PageLayout] = []
     for p, lines in enumerate(raw):
         page_styles = styles[p] if styles is not None else None
@@ -392,6 +401,8 @@ def analyse_pages(
                 drop[i] = exact_key
             elif masked_key in running_masked and p in groups[masked_key]:
                 drop[i] = masked_key
+            elif key in halves:
+                drop[i] = halves[key]
         for i, n in bare.get(p, {}).items():
             page_agrees = agrees(p)
             if numbering is not None and (

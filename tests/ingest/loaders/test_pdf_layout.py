@@ -325,9 +325,18 @@ def test_without_a_heading_the_title_comes_from_the_file_name(tmp_path: Path) ->
 
 
 def test_a_good_metadata_title_is_kept(tmp_path: Path) -> None:
-    pages = [Page([("Something Else Entirely", 26, True), *body()])]
+    pages = [
+        Page([("Something Else Entirely", 26, True), *body()]),
+        Page([("The Real Title, second edition", 12, False), *body()]),
+    ]
     doc = load_document(make_pdf(tmp_path / "k.pdf", pages, title="The Real Title"))
     assert doc.title == "The Real Title"
+
+
+def test_a_metadata_title_on_no_page_gives_way_to_the_first_heading(tmp_path: Path) -> None:
+    pages = [Page([("Something Else Entirely", 26, True), *body()])]
+    doc = load_document(make_pdf(tmp_path / "k.pdf", pages, title="Unrelated Words Here"))
+    assert doc.title == "Something Else Entirely"
 
 
 # --- headings without an outline ----------------------------------------------------------------

@@ -122,3 +122,15 @@ def test_the_lithuanian_monitoring_table_over_two_pages_is_one_table() -> None:
     table = next(s for s in doc.sections if "| Objective | Evaluation criterion |" in s.text)
     assert table.page == 22 and [page for _, page, _ in table.page_starts] == [23]
     assert table.text.count("| Objective | Evaluation criterion |") == 1
+
+
+def test_a_spread_running_header_is_removed_where_its_halves_come_apart() -> None:
+    """FI prints its running header on both pages of a spread; where pypdf gives the two halves
+    as separate lines, each half is removed like the whole."""
+    doc = load(FI)
+    for section in doc.sections:
+        first = section.text.split("\n")[0]
+        assert not first.endswith("Smart & Outstanding. Strategy for Smart Specialisation."), (
+            section.page,
+            first,
+        )
