@@ -59,3 +59,21 @@ def test_ingest_exit_codes(cli_env: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["ingest", "--strict", str(mixed)]).exit_code == 1
     (mixed / "x.pdf").unlink()
     assert runner.invoke(app, ["ingest", "--strict", str(mixed)]).exit_code == 0
+
+
+def test_structure_shows_what_the_loaders_find_without_indexing(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "guide.md").write_text(
+        "---\ntitle: A Guide\n---\nThe guide has two parts:\n\n- one part\n- another part\n\n"
+        "| Year | Budget |\n| --- | --- |\n| 2013 | 142 |\n"
+    )
+    (folder / "x.pdf").write_bytes(b"nope")
+    result = CliRunner().invoke(app, ["structure", str(folder)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Document structure" in result.output and "A Guide" in result.output
+    assert "- 2" in result.output  # two list items marked "-"
+    assert "corrupt" in result.output  # a broken file gets its reason
+    assert not cli_env.exists()  # nothing was indexed
