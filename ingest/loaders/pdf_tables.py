@@ -7,8 +7,8 @@ beside the next row's label. pdfplumber (pdfminer.six underneath) sees the rulin
 * finds the tables of a page and re-reads each with vertical edges at its text's extent, so that
   a label column drawn without a rule on its outer side is a column too;
 * rejects layout frames that are not tables: boxes around running text (most words inside the
-  frame's area fall in no cell, or are cut by a cell's edge), grids without text (charts), and
-  "tables" without two rows of two filled cells;
+  frame's area fall in no cell, or are cut by a cell's edge), grids without text or words
+  (charts, figures), and "tables" without two rows of two filled cells;
 * finds which rows are the header (set in bold while the body is not, free of figures while
   the body holds them, or heading a label column);
 * writes each table into the page's text as a Markdown table (header, rule, one line per row) in
@@ -36,6 +36,9 @@ MIN_FILLED_SHARE = 0.5
 MIN_MATCHED_SHARE = 0.6
 """The run of extracted lines replaced by a table holds at least this share of its words."""
 MAX_HEADER_ROWS = 3
+MAX_GAP_LINES = 2
+"""Short lines not of a table's words that may stand inside the run of lines it replaces."""
+MAX_GAP_TOKENS = 2
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
@@ -171,6 +174,8 @@ def _table(page: Any, found: Any) -> PdfTable | None:
     two_filled = sum(1 for row in rows if sum(1 for cell in row if cell) >= 2)
     if len(columns) < 2 or two_filled < 2 or filled < MIN_FILLED_SHARE * cells_total:
         return None
+    if not _tokens(" ".join(cell for row in rows for cell in row)):
+        return None  # a grid of symbols (a figure), no words
     header = _header_rows(rows, bold)
     # A header cell spanning columns comes back empty after its first column; one spanning
     # rows (text in the row above) is not repeated sideways.
@@ -204,11 +209,13 @@ def place_tables(
 ) -> tuple[list[str], list[int | None], int]:
     """The page's lines with each table's Markdown in place of the lines made of its words.
 
-    A table replaces the run of lines (blank lines allowed inside) whose words all belong to
-    it and that holds the most of its words, when that is at least `MIN_MATCHED_SHARE` of
-    them; a table no run matches is left out (its words stay as pypdf gave them). Returns the
-    lines, per line the index of the input line it is (None for a table's lines), and how
-    many tables were placed.
+    A table replaces the run of lines made of its words that holds the most of them, when that
+    is at least `MIN_MATCHED_SHARE` of them; a table no run matches is left out (its words stay
+    as pypdf gave them). A line is the table's when most of its words are (a cell's figure may
+    come out without the footnote mark pdfplumber reads into it); blank lines, and up to
+    `MAX_GAP_LINES` short lines that are not the table's (a footnote mark set apart), may stand
+    inside a run. Returns the lines, per line the index of the input line it is (None for a
+    table's lines), and how many tables were placed.
     """
     out = list(lines)
     origin: list[int | None] = list(range(len(lines)))
@@ -219,24 +226,29 @@ def place_tables(
             continue
         best: tuple[int, int, int] | None = None  # words covered, first line, end
         start: int | None = None
+        last = 0  # the run's last line of the table's words
+        gap = 0
         covered: set[str] = set()
         for i in range(len(out) + 1):
             tokens = _tokens(out[i]) if i < len(out) else []
             free = i < len(out) and origin[i] is not None
-            if free and tokens and set(tokens) <= words:
+            shared = [t for t in tokens if t in words]
+            if free and tokens and len(shared) * 2 > len(tokens):
                 if start is None:
                     start, covered = i, set()
-                covered |= set(tokens)
+                covered |= set(shared)
+                last, gap = i, 0
                 continue
-            if free and not tokens and start is not None:
-                continue  # a blank line inside the run
+            if free and start is not None:
+                if not tokens:
+                    continue  # a blank line inside the run
+                if len(tokens) <= MAX_GAP_TOKENS and gap < MAX_GAP_LINES:
+                    gap += 1
+                    continue
             if start is not None:
-                end = i
-                while end > start and not _tokens(out[end - 1]):
-                    end -= 1
                 if best is None or len(covered) > best[0]:
-                    best = (len(covered), start, end)
-                start = None
+                    best = (len(covered), start, last + 1)
+                start, gap = None, 0
         if best is None or best[0] < MIN_MATCHED_SHARE * len(words):
             continue
         _, begin, end = best

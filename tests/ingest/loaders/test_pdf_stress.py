@@ -68,3 +68,15 @@ def test_a_hostile_pdf_hits_the_time_limit() -> None:
     assert err.value.reason == FailureReason.TIMEOUT
     # The worker was replaced: the next file parses normally.
     assert load_pdf(pdf_stress_dir() / "sf-minimal-document.pdf").has_text
+
+
+def test_a_google_docs_table_becomes_rows_and_a_figure_grid_no_table() -> None:
+    """Written by others: the Google Docs export's country table (with footnote marks split off
+    by pypdf) comes out as rows; the German text's grid of symbols is no table."""
+    folder = pdf_stress_dir()
+    doc = load_pdf(folder / "sf-google-doc-document.pdf")
+    text = "\n".join(s.text for s in doc.sections)
+    assert "| Capital | Jakarta | Berlin | Vienna | Paris | Vatican City |" in text
+    assert doc.structure["tables"] == 1
+    german = load_pdf(folder / "sf-GeoTopo-komprimiert.pdf")
+    assert german.structure["tables"] == 0 and german.structure["tables_unplaced"] == 0
