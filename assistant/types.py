@@ -21,6 +21,10 @@ DOC_TYPES: tuple[str, ...] = get_args(DocType)
 FILTERABLE_FIELDS: dict[str, type] = {"doc_type": str, "source": str, "year": int, "doc_id": str}
 
 
+PageStarts = tuple[tuple[int, int, str | None], ...]
+"""Where a text that runs over page breaks changes page: (line, page, printed label) each."""
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A passage of a document, the unit that is embedded, retrieved and cited."""
@@ -41,18 +45,13 @@ class Chunk:
     """The page number printed on `page` ("12", "8–9" for a spread), when known."""
     navigation: bool = False
     """A table of contents or an index: kept in the store, not meant to answer from."""
-    page_starts: tuple[tuple[int, int, str | None], ...] = ()
+    page_starts: PageStarts = ()
     """Where a chunk that runs over a page break changes page: (line of `text`, page, printed
     label) for each later page; empty for a chunk on one page."""
 
     def page_of_line(self, line: int) -> tuple[int | None, str | None]:
         """The page (and its printed label) that line `line` of the text stands on."""
-        page, label = self.page, self.page_label
-        for start, start_page, start_label in self.page_starts:
-            if start > line:
-                break
-            page, label = start_page, start_label
-        return page, label
+        return page_at(line, self.page, self.page_label, self.page_starts)
 
     @property
     def embedding_text(self) -> str:
@@ -101,12 +100,24 @@ class Chunk:
         )
 
 
-def encode_page_starts(starts: tuple[tuple[int, int, str | None], ...]) -> str:
+def page_at(
+    line: int, page: int | None, label: str | None, starts: PageStarts
+) -> tuple[int | None, str | None]:
+    """The page and printed label of line `line` of a text that opens on `page` (`label`) and
+    changes page at `starts`."""
+    for start, start_page, start_label in starts:
+        if start > line:
+            break
+        page, label = start_page, start_label
+    return page, label
+
+
+def encode_page_starts(starts: PageStarts) -> str:
     """Page starts as flat metadata: "line:page:label" joined by "|" ("" for none)."""
     return "|".join(f"{line}:{page}:{label or ''}" for line, page, label in starts)
 
 
-def decode_page_starts(raw: Any) -> tuple[tuple[int, int, str | None], ...]:
+def decode_page_starts(raw: Any) -> PageStarts:
     """The inverse of `encode_page_starts` (a malformed value reads as none)."""
     if not raw:
         return ()

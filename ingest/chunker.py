@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.text import DO, DONT, LIST_MARKER
-from assistant.types import Chunk
+from assistant.types import Chunk, PageStarts
 from ingest.documents import LoadedDocument, Section
 
 _TABLE_ROW = re.compile(r"^\s*\|")
@@ -254,9 +254,7 @@ class StructuredChunker:
         return chunks
 
 
-def _pages(
-    section: Section, pieces: list[Piece]
-) -> tuple[int | None, str | None, tuple[tuple[int, int, str | None], ...]]:
+def _pages(section: Section, pieces: list[Piece]) -> tuple[int | None, str | None, PageStarts]:
     """A chunk's first page and label, and where it changes page (line of its text, page,
     label), from the section's lines its pieces come from."""
     page, label = section.page_at(pieces[0][1]) if pieces else (section.page, section.page_label)

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.types import PageStarts, page_at
+
 
 @dataclass(frozen=True)
 class Section:
@@ -21,18 +23,13 @@ class Section:
     page: int | None = None
     navigation: bool = False
     page_label: str | None = None
-    page_starts: tuple[tuple[int, int, str | None], ...] = ()
+    page_starts: PageStarts = ()
     """For a section that runs over page breaks (a list continued on the next page): where each
     later page starts, as (line of `text`, page, printed label). Empty: all on `page`."""
 
     def page_at(self, line: int) -> tuple[int | None, str | None]:
         """The page (and printed label) that line `line` of the text stands on."""
-        page, label = self.page, self.page_label
-        for start, start_page, start_label in self.page_starts:
-            if start > line:
-                break
-            page, label = start_page, start_label
-        return page, label
+        return page_at(line, self.page, self.page_label, self.page_starts)
 
 
 @dataclass

@@ -127,17 +127,8 @@ def test_page_labels_and_navigation_reach_chunks_metadata_and_citations() -> Non
 def test_a_list_longer_than_a_chunk_repeats_its_lead_in() -> None:
     items = "\n".join(f"- item number {k} of the long list of priorities" for k in range(12))
     text = f"Some opening paragraph of the section.\nThe programme has twelve priorities:\n{items}"
-    doc = LoadedDocument(
-        path=Path("x.md"),
-        format="md",
-        doc_id="x",
-        title="X",
-        doc_type="other",
-        source="s",
-        sections=[Section(text)],
-    )
     chunks = StructuredChunker(lambda t: len(t.split()), chunk_size=60, chunk_overlap=10).chunk(
-        doc, "x.md"
+        doc(Section(text)), "x.md"
     )
     assert len(chunks) > 1
     for chunk in chunks:
