@@ -91,8 +91,7 @@ def split_units(chunk_text: str) -> list[str]:
         if not line or _TABLE_RULE.match(line):
             continue
         if line.startswith("|"):
-            cells = [plain(c) for c in line.strip("|").split("|")]
-            row = " — ".join(c for c in cells if c)
+            row = row_text(cells(line))
             if row:
                 units.append(row)
             continue
