@@ -39,6 +39,10 @@ MAX_HEADER_ROWS = 3
 MAX_GAP_LINES = 2
 """Short lines not of a table's words that may stand inside the run of lines it replaces."""
 MAX_GAP_TOKENS = 2
+MAX_FUZZY_TOKENS = 4
+"""A line of up to this many words is a table's when most of them are (a figure whose footnote
+mark pdfplumber read into the cell); a longer line only when all of them are (a title above
+the table shares its words with the cells)."""
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
@@ -211,8 +215,8 @@ def place_tables(
 
     A table replaces the run of lines made of its words that holds the most of them, when that
     is at least `MIN_MATCHED_SHARE` of them; a table no run matches is left out (its words stay
-    as pypdf gave them). A line is the table's when most of its words are (a cell's figure may
-    come out without the footnote mark pdfplumber reads into it); blank lines, and up to
+    as pypdf gave them). A line is the table's when all its words are, or a short one when most
+    are (`MAX_FUZZY_TOKENS`); blank lines, and up to
     `MAX_GAP_LINES` short lines that are not the table's (a footnote mark set apart), may stand
     inside a run. Returns the lines, per line the index of the input line it is (None for a
     table's lines), and how many tables were placed.
@@ -233,7 +237,10 @@ def place_tables(
             tokens = _tokens(out[i]) if i < len(out) else []
             free = i < len(out) and origin[i] is not None
             shared = [t for t in tokens if t in words]
-            if free and tokens and len(shared) * 2 > len(tokens):
+            mine = len(shared) == len(tokens) or (
+                len(tokens) <= MAX_FUZZY_TOKENS and len(shared) * 2 > len(tokens)
+            )
+            if free and tokens and mine:
                 if start is None:
                     start, covered = i, set()
                 covered |= set(shared)

@@ -180,3 +180,12 @@ def test_a_table_over_a_page_break_is_one_table_with_one_header() -> None:
     assert joined[0].text.count("| Year | Budget |") == 1
     assert "| 2013 | 142 |" in joined[0].text and joined[0].page_starts == ((4, 5, "5"),)
     assert joined[0].page_at(4) == (5, "5") and joined[0].page_at(3) == (4, "4")
+
+
+def test_a_title_sharing_the_tables_words_stays_above_it() -> None:
+    table = PdfTable([["Objective", "Value"], ["Growth of the programme", "12"]], 1, 0.0)
+    lines = ["Objectives of the programme and their values", "Objective", "Value"]
+    lines += ["Growth of the programme", "12"]
+    out, _, placed = place_tables(lines, [table])
+    assert placed == 1 and out[0] == "Objectives of the programme and their values"
+    assert out[1:] == ["| Objective | Value |", "| --- | --- |", "| Growth of the programme | 12 |"]

@@ -134,3 +134,8 @@ def test_a_spread_running_header_is_removed_where_its_halves_come_apart() -> Non
             section.page,
             first,
         )
+
+
+def test_the_title_above_the_lithuanian_table_is_kept() -> None:
+    doc = load(LT)
+    assert any("LIST OF CRITERIA USED FOR THE EVALUATION" in s.text for s in doc.sections)
