@@ -73,8 +73,8 @@ def structure(
     paths: Annotated[list[Path], typer.Argument(help="PDF, Markdown or text files, or folders.")],
 ) -> None:
     """Show what the loaders find in documents, without indexing them: per file its title (and
-    the metadata title it replaced), tables placed as rows, layout frames rejected, lists joined
-    across page breaks, and list items by marker."""
+    the metadata title it replaced), tables placed as rows, layout frames rejected, lists and
+    tables joined across page breaks, and list items by marker."""
     from pypdf import PdfReader
 
     from assistant.text import LIST_MARKER
@@ -83,7 +83,15 @@ def structure(
     from ingest.pipeline import discover
 
     table = Table(title="Document structure", show_lines=False)
-    for column in ("file", "title", "metadata title", "tables", "frames", "lists joined", "items"):
+    for column in (
+        "file",
+        "title",
+        "metadata title",
+        "tables",
+        "frames",
+        "joined across pages",
+        "items",
+    ):
         table.add_column(column, overflow="fold")
     for path in discover(paths):
         try:
@@ -114,7 +122,7 @@ def structure(
             raw if raw != doc.title else "",
             f"{found_tables}" + (f" (+{unplaced} not placed)" if unplaced else ""),
             str(doc.structure.get("tables_rejected", 0)),
-            str(doc.structure.get("lists_joined", 0)),
+            str(doc.structure.get("joined_across_pages", 0)),
             ", ".join(f"{k} {v}" for k, v in sorted(markers.items(), key=lambda kv: -kv[1])),
         )
     console.print(table)

@@ -48,7 +48,7 @@ class LoadedDocument:
     warnings: list[str] = field(default_factory=list)
     structure: dict[str, int] = field(default_factory=dict)
     """What the loader found beyond text, for reports (PDFs: tables placed, layout frames
-    rejected, tables found but not placed, lists joined across page breaks)."""
+    rejected, tables found but not placed, lists and tables joined across page breaks)."""
 
     @property
     def has_text(self) -> bool:

@@ -587,7 +587,7 @@ def load_pdf(path: Path, timeout_s: float = 60.0) -> LoadedDocument:
         "tables": sum(parsed.get("tables") or []),
         "tables_rejected": sum(parsed.get("tables_rejected") or []),
         "tables_unplaced": sum(parsed.get("tables_unplaced") or []),
-        "lists_joined": sum(len(s.page_starts) for s in sections),
+        "joined_across_pages": sum(len(s.page_starts) for s in sections),
     }
     if empty_pages:
         doc.warnings.append(f"pages without text skipped: {empty_pages}")
