@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -94,8 +95,14 @@ def _page_labels(reader: Any) -> list[str] | None:
         return None
 
 
-def parse_pdf(path: str) -> dict[str, Any]:
-    """Parse a PDF into pages (with line styles), metadata, outline and page labels.
+TABLE_BUDGET_SHARE = 0.5
+"""Of a file's parsing time limit, the share the table finder may use: past it, the remaining
+pages keep pypdf's text, so that a long PDF is not lost to its tables."""
+
+
+def parse_pdf(path: str, table_budget_s: float | None = None) -> dict[str, Any]:
+    """Parse a PDF into pages (with line styles, tables written in), metadata, outline and page
+    labels. The table finder stops after `table_budget_s` seconds (None: no limit).
 
     Runs inside the worker process.
     """
@@ -134,7 +141,7 @@ def parse_pdf(path: str) -> dict[str, Any]:
         ) from None
     if not extracted:
         raise LoadError(FailureReason.EMPTY, "the PDF has no pages")
-    extracted, tables = _with_tables(path, extracted)
+    extracted, tables = _with_tables(path, extracted, table_budget_s)
     meta: dict[str, Any] = {}
     try:
         info: Any = reader.metadata or {}
@@ -153,6 +160,7 @@ def parse_pdf(path: str) -> dict[str, Any]:
         "tables": tables["placed"],
         "tables_rejected": tables["rejected"],
         "tables_unplaced": tables["unplaced"],
+        "tables_unread": tables["unread"],
     }
 
 
@@ -161,17 +169,22 @@ TABLE_LINE_STYLE = LineStyle(0.0, False)
 
 
 def _with_tables(
-    path: str, extracted: list[tuple[str, list[LineStyle] | None]]
+    path: str,
+    extracted: list[tuple[str, list[LineStyle] | None]],
+    budget_s: float | None = None,
 ) -> tuple[list[tuple[str, list[LineStyle] | None]], dict[str, list[int]]]:
     """Each page's text with its tables (pdfplumber's, `ingest.loaders.pdf_tables`) written in
     as Markdown rows, and per page how many tables were placed, rejected as layout frames, or
-    found but not placed (their words not found in the text). A page pdfplumber cannot read
-    keeps pypdf's text."""
+    found but not placed (their words not found in the text), and whether the page was left
+    unread for tables (`unread`: the `budget_s` seconds ran out first). A page pdfplumber cannot
+    read keeps pypdf's text."""
     import pdfplumber
 
     from ingest.loaders.pdf_tables import page_tables, place_tables
 
-    counts = {key: [0] * len(extracted) for key in ("placed", "rejected", "unplaced")}
+    keys = ("placed", "rejected", "unplaced", "unread")
+    counts = {key: [0] * len(extracted) for key in keys}
+    deadline = None if budget_s is None else time.monotonic() + budget_s
     try:
         pdf = pdfplumber.open(path, password="")
     except Exception:
@@ -179,6 +192,9 @@ def _with_tables(
     out = list(extracted)
     with pdf:
         for index, (text, styles) in enumerate(extracted):
+            if deadline is not None and time.monotonic() > deadline:
+                counts["unread"][index:] = [1] * (len(extracted) - index)
+                break
             try:
                 tables, rejected = (
                     page_tables(pdf.pages[index]) if index < len(pdf.pages) else ([], 0)
@@ -230,7 +246,9 @@ def prefetch_pdfs(paths: Sequence[Path], timeout_s: float, workers: int = 0) -> 
     for path in paths:
         key = str(path)
         if key not in _prefetched:
-            _prefetched[key] = pool.schedule(parse_pdf, args=(key,), timeout=timeout_s)
+            _prefetched[key] = pool.schedule(
+                parse_pdf, args=(key, timeout_s * TABLE_BUDGET_SHARE), timeout=timeout_s
+            )
 
 
 def cancel_prefetched() -> None:
@@ -244,7 +262,9 @@ def parse_pdf_with_timeout(path: Path, timeout_s: float) -> dict[str, Any]:
     """`parse_pdf` in the worker; the worker is killed and `LoadError` raised past `timeout_s`."""
     future = _prefetched.pop(str(path), None)
     if future is None:
-        future = _worker_pool().schedule(parse_pdf, args=(str(path),), timeout=timeout_s)
+        future = _worker_pool().schedule(
+            parse_pdf, args=(str(path), timeout_s * TABLE_BUDGET_SHARE), timeout=timeout_s
+        )
     try:
         return dict(future.result())
     except FutureTimeout:
@@ -591,4 +611,10 @@ def load_pdf(path: Path, timeout_s: float = 60.0) -> LoadedDocument:
     }
     if empty_pages:
         doc.warnings.append(f"pages without text skipped: {empty_pages}")
+    unread = [k + 1 for k, flag in enumerate(parsed.get("tables_unread") or []) if flag]
+    if unread:
+        doc.warnings.append(
+            f"tables not read from page {unread[0]} on: the table finder ran out of its "
+            f"{TABLE_BUDGET_SHARE:.0%} share of the parsing time limit"
+        )
     return doc

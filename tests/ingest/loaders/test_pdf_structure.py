@@ -189,3 +189,17 @@ def test_a_title_sharing_the_tables_words_stays_above_it() -> None:
     out, _, placed = place_tables(lines, [table])
     assert placed == 1 and out[0] == "Objectives of the programme and their values"
     assert out[1:] == ["| Objective | Value |", "| --- | --- |", "| Growth of the programme | 12 |"]
+
+
+def test_tables_give_way_when_their_time_share_runs_out(
+    structured_pdf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long PDF is not lost to its tables: past its share of the time limit, the table finder
+    stops, the pages keep pypdf's text and the document says so."""
+    parsed = parse_pdf(str(structured_pdf), table_budget_s=0.0)
+    assert parsed["tables"] == [0, 0, 0] and parsed["tables_unread"] == [1, 1, 1]
+    assert "Creating new jobs" in parsed["pages"][0]
+    monkeypatch.setattr("ingest.loaders.pdf.TABLE_BUDGET_SHARE", 0.0)
+    doc = load_pdf(structured_pdf)
+    assert any("tables not read from page 1 on" in w for w in doc.warnings)
+    assert doc.structure["tables"] == 0
