@@ -75,8 +75,6 @@ def structure(
     """Show what the loaders find in documents, without indexing them: per file its title (and
     the metadata title it replaced), tables placed as rows, layout frames rejected, lists and
     tables joined across page breaks, and list items by marker."""
-    from pypdf import PdfReader
-
     from assistant.text import LIST_MARKER
     from ingest.errors import LoadError
     from ingest.loaders import load_document
@@ -99,13 +97,6 @@ def structure(
         except LoadError as exc:
             table.add_row(path.name, f"[red]{exc}[/red]", "", "", "", "", "")
             continue
-        raw = ""
-        if doc.format == "pdf":
-            try:
-                info = PdfReader(path).metadata
-                raw = str(info.get("/Title") or "") if info is not None else ""
-            except Exception:
-                raw = "(unreadable)"
         markers: dict[str, int] = {}
         for section in doc.sections:
             for line in section.text.split("\n"):
@@ -119,7 +110,7 @@ def structure(
         table.add_row(
             path.name,
             doc.title,
-            raw if raw != doc.title else "",
+            doc.replaced_title or "",
             f"{found_tables}" + (f" (+{unplaced} not placed)" if unplaced else ""),
             str(doc.structure.get("tables_rejected", 0)),
             str(doc.structure.get("joined_across_pages", 0)),

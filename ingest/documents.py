@@ -46,6 +46,9 @@ class LoadedDocument:
     language: str | None = None
     sections: list[Section] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    replaced_title: str | None = None
+    """The title the file's own metadata gave, when the loader replaced it (a file name, a
+    credit, words on no page)."""
     structure: dict[str, int] = field(default_factory=dict)
     """What the loader found beyond text, for reports (PDFs: tables placed, layout frames
     rejected, tables found but not placed, lists and tables joined across page breaks)."""

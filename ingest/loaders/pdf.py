@@ -603,6 +603,9 @@ def load_pdf(path: Path, timeout_s: float = 60.0) -> LoadedDocument:
             "no text layer: the PDF looks scanned or image-only (run OCR on it first)",
         )
     doc = LoadedDocument(path=path, format="pdf", sections=sections, **meta)
+    raw_title = parsed["meta"].get("title")
+    if raw_title and raw_title != doc.title:
+        doc.replaced_title = str(raw_title)
     doc.structure = {
         "tables": sum(parsed.get("tables") or []),
         "tables_rejected": sum(parsed.get("tables_rejected") or []),

@@ -203,3 +203,7 @@ def test_tables_give_way_when_their_time_share_runs_out(
     doc = load_pdf(structured_pdf)
     assert any("tables not read from page 1 on" in w for w in doc.warnings)
     assert doc.structure["tables"] == 0
+
+
+def test_the_replaced_metadata_title_is_kept_for_reports(structured_pdf: Path) -> None:
+    assert load_pdf(structured_pdf).replaced_title == "Capful copyright"
