@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH_VERSION := 2.13.0
 
-.PHONY: install install-llm install-llm-smoke browser redis serve serve-cluster serve-llm label-reader train-reader test lint fmt pdfs ingest clean
+.PHONY: install install-llm install-llm-smoke browser redis serve serve-cluster serve-llm label-reader train-reader train-scorer loco test lint fmt pdfs ingest clean
 
 install: $(STAMP)
 
@@ -76,10 +76,20 @@ train-reader: install
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/cluster-assistant reader train-bi
 
+# The answer scorer: `loco` fits it leaving each collection out and answers that collection's
+# test half (evals/out/loco/loco.json); `train-scorer` fits the shipped models on every
+# collection's dev half and writes them with their card (assistant/models/scorer/). Both read
+# the collections in place (../shared/datasets for real-policy, ClapNQ and the stress PDFs).
+loco: install
+	$(BIN)/cluster-assistant eval loco
+
+train-scorer: install
+	$(BIN)/cluster-assistant scorer train
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy assistant ingest api evals cli
+	$(BIN)/mypy assistant ingest api evals training cli
 
 test: lint install-llm-smoke browser redis
 	$(BIN)/python -m pytest

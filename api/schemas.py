@@ -45,6 +45,13 @@ class AskRequest(BaseModel):
     history: list[Message] = Field(default_factory=list, max_length=50)
     filters: Filters | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
+    explain: bool = Field(
+        default=False,
+        description=(
+            "Return the explain trace: the passages retrieved, the best candidate units with "
+            "their features and scores, the answerability decision and the stage that decided."
+        ),
+    )
 
     @field_validator("question")
     @classmethod
@@ -134,6 +141,9 @@ class AskResponse(BaseModel):
             "`none`: declined (`refused` is true only then)."
         )
     )
+    explain: dict[str, Any] | None = Field(
+        default=None, description="How the answer was made (when the request asks `explain`)."
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
@@ -152,6 +162,7 @@ def answer_fields(answer: Answer) -> dict[str, Any]:
         "mode": answer.mode,
         "flagged": list(answer.flagged),
         "coverage": answer.coverage,
+        "explain": answer.explain,
     }
 
 

@@ -53,12 +53,19 @@ def ask(
         typer.Option(help="Only documents of this type."),
     ] = None,
     top_k: Annotated[Optional[int], typer.Option(help="Passages to retrieve.")] = None,  # noqa: UP045
+    explain: Annotated[
+        bool,
+        typer.Option(
+            help="Also print the explain trace: passages, scored units, the decision and the "
+            "stage that decided."
+        ),
+    ] = False,
 ) -> None:
     """Answer a question from the indexed documents."""
     built = offline_container()
     filters = {"doc_type": doc_type} if doc_type else None
     try:
-        answer = built.assistant.answer(question, filters=filters, top_k=top_k)
+        answer = built.assistant.answer(question, filters=filters, top_k=top_k, explain=explain)
     except AssistantError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -72,6 +79,9 @@ def ask(
             page = f"page {c.page_label or c.page}" if c.page else None
             where = ", ".join(part for part in (c.section, page) if part)
             sys.stdout.write(f"[{c.n}] {c.title}{' — ' + where if where else ''} ({c.source})\n")
+    if answer.explain is not None:
+        sys.stdout.write("\nExplain:\n" + json.dumps(answer.explain, ensure_ascii=False, indent=2))
+        sys.stdout.write("\n")
 
 
 llm_app = typer.Typer(help="The packaged LLM for generative mode.", no_args_is_help=True)

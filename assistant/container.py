@@ -6,8 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from assistant.answer.answerability import LearnedAnswerability, ThresholdAnswerability
 from assistant.answer.composer import ExtractiveComposer
 from assistant.answer.reader import BiEncoderReader, CrossEncoderReader
+from assistant.answer.scoring import (
+    ANSWERABLE_MODEL,
+    UNIT_MODEL,
+    BlendModel,
+    LearnedModel,
+    UnitModel,
+    UnitReader,
+)
 from assistant.answer.verify import CitationVerifier
 from assistant.embedder import SentenceTransformerEmbedder
 from assistant.pipeline import Assistant
@@ -15,7 +24,15 @@ from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.ranking import PassThroughRanker, ReaderRanker
 from assistant.settings import Settings, get_settings
-from assistant.stages import Composer, Generator, Ranker, Retriever, Verifier
+from assistant.stages import (
+    Answerability,
+    Composer,
+    Generator,
+    Ranker,
+    Retriever,
+    UnitScorer,
+    Verifier,
+)
 from assistant.storage.documents import DocumentCatalog
 from assistant.storage.feedback import FeedbackStore
 from assistant.storage.store import ChunkStore
@@ -85,15 +102,36 @@ class Container:
         return PassThroughRanker()
 
     @cached_property
-    def composer(self) -> Composer:
-        """Extractive composition: the answer's sentences are the passages' own."""
-        return ExtractiveComposer(
+    def scorer(self) -> UnitScorer:
+        """Reading: every unit of the ranked passages featured and scored (`answer.scorer`)."""
+        answer = self.settings.answer
+        model: UnitModel = (
+            LearnedModel(answer.scorer_dir / UNIT_MODEL)
+            if answer.scorer == "learned"
+            else BlendModel(answer.reader_weight)
+        )
+        # The reader's score is a feature of the learned model and a weight of the blend.
+        uses_reader = answer.scorer == "learned" or answer.reader_weight > 0
+        return UnitReader(
             self.embedder,
-            self.settings.answer,
+            model,
             self.store.unit_vectors,
             self.lexical,
-            self.reader if self.settings.answer.reader_weight > 0 else None,
+            self.reader if uses_reader else None,
         )
+
+    @cached_property
+    def answerability(self) -> Answerability:
+        """The decision to answer or decline (`answer.scorer`)."""
+        answer = self.settings.answer
+        if answer.scorer == "learned":
+            return LearnedAnswerability(answer.scorer_dir / ANSWERABLE_MODEL, answer)
+        return ThresholdAnswerability(answer)
+
+    @cached_property
+    def composer(self) -> Composer:
+        """Extractive composition: the answer's sentences are the passages' own."""
+        return ExtractiveComposer(self.settings.answer, self.lexical)
 
     @cached_property
     def verifier(self) -> Verifier:
@@ -128,6 +166,8 @@ class Container:
             self.lexical,
             self.retriever,
             self.ranker,
+            self.scorer,
+            self.answerability,
             self.composer,
             self.verifier,
             self.generator,

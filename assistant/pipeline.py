@@ -1,4 +1,4 @@
-"""The question-answering pipeline: retrieve, rank, compose, verify.
+"""The question-answering pipeline: retrieve, rank, read, decide, compose, verify.
 
 `Assistant` runs the stages it is given (`assistant.stages`); it builds none of them. The
 container (`assistant.container`) chooses and wires them from settings.
@@ -14,13 +14,24 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answer.composer import refusal
+from assistant.answer.explain import explain_trace
+from assistant.answer.followup import rewrite
 from assistant.answer.generator import declined
+from assistant.answer.reading import Reading
 from assistant.embedder import Embedder
 from assistant.errors import LLMUnavailableError
 from assistant.retrieval.hybrid import query_vector
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.settings import Settings
-from assistant.stages import Composer, Generator, Ranker, Retriever, Verifier
+from assistant.stages import (
+    Answerability,
+    Composer,
+    Generator,
+    Ranker,
+    Retriever,
+    UnitScorer,
+    Verifier,
+)
 from assistant.storage.store import Filters, build_where
 from assistant.text import snippet
 from assistant.types import (
@@ -58,6 +69,17 @@ class Turn:
     content: str
 
 
+@dataclass(frozen=True)
+class Read:
+    """What reading gave for one question, with the inputs of the decision."""
+
+    reading: Reading
+    unknown: list[str]
+    gap: float
+    searched: str
+    """The question as searched (a follow-up rewritten to stand alone)."""
+
+
 class Assistant:
     """Answers questions from the indexed documents, with citations, or declines."""
 
@@ -68,6 +90,8 @@ class Assistant:
         lexical: LexicalIndex,
         retriever: Retriever,
         ranker: Ranker,
+        scorer: UnitScorer,
+        answerability: Answerability,
         composer: Composer,
         verifier: Verifier,
         generator: Generator | None = None,
@@ -80,6 +104,8 @@ class Assistant:
         )
         self._retriever = retriever
         self._ranker = ranker
+        self._scorer = scorer
+        self._answerability = answerability
         self._composer = composer
         self._verifier = verifier
         self._generator = generator
@@ -87,7 +113,15 @@ class Assistant:
     def warm_up(self) -> None:
         """Load every stage's models and indexes now rather than on the first question."""
         self._embedder.warm_up()
-        for stage in (self._retriever, self._ranker, self._composer, self._verifier):
+        stages = (
+            self._retriever,
+            self._ranker,
+            self._scorer,
+            self._answerability,
+            self._composer,
+            self._verifier,
+        )
+        for stage in stages:
             stage.warm_up()
 
     def answer(
@@ -96,9 +130,11 @@ class Assistant:
         history: Sequence[Turn] = (),
         filters: Filters | None = None,
         top_k: int | None = None,
+        explain: bool = False,
     ) -> Answer:
-        """A grounded answer to `question` in the context of `history`."""
-        for event in self.stream(question, history, filters, top_k):
+        """A grounded answer to `question` in the context of `history` (with its explain trace
+        in `Answer.explain` when `explain`)."""
+        for event in self.stream(question, history, filters, top_k, explain):
             if isinstance(event, DoneEvent):
                 return event.answer
         raise AssertionError("stream ended without an answer")  # pragma: no cover
@@ -109,6 +145,7 @@ class Assistant:
         history: Sequence[Turn] = (),
         filters: Filters | None = None,
         top_k: int | None = None,
+        explain: bool = False,
     ) -> Iterator[StreamEvent]:
         """The answer as events: citations first, then text increments, then the final answer.
 
@@ -116,25 +153,57 @@ class Assistant:
         (in generative mode verification may drop sentences the model produced).
         """
         build_where(filters)  # validate before any model work
-        if self._generator is not None and history and self._settings.llm.condense:
-            try:
-                pairs = [(t.role, t.content) for t in history]
-                question_for_search = self._generator.condense(question, pairs)
-                own, hits = self._search(question_for_search, (), filters, top_k)
-            except LLMUnavailableError as exc:
-                log.warning("condensation skipped: %s", exc)
-                own, hits = self._search(question, history, filters, top_k)
-        else:
-            own, hits = self._search(question, history, filters, top_k)
-        unknown = self.lexical.unknown_terms(question) if self._uses_lexical else []
-        gap = self.lexical.coverage_gap(question, [h.chunk for h in hits[:3]])
-        extractive = self._composer.compose(question, own, hits, unknown, gap)
+        read = self.read(question, history, filters, top_k)
+        reading, unknown, gap, searched = read.reading, read.unknown, read.gap, read.searched
+        hits = reading.hits
+        decision = self._answerability.decide(reading, unknown, gap)
+        extractive = self._composer.compose(searched, reading, decision)
+        extractive = replace(
+            extractive,
+            evidence_score=round(decision.evidence, 4),
+            unknown_terms=list(unknown),
+            coverage_gap=round(gap, 4),
+        )
         if not extractive.refused:
             extractive = self._verified(extractive, hits)
+        if explain:
+            shares = getattr(self._scorer, "contributions", None)
+            trace = explain_trace(
+                question, searched, len(history), hits, reading, decision, extractive, shares
+            )
+            extractive = replace(extractive, explain=trace)
         if self._generator is None or extractive.refused:
             yield from _replay(extractive)
             return
         yield from self._generate(question, hits, extractive)
+
+    def read(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+    ) -> Read:
+        """Retrieve, rank and read: the scored units `answer` decides and composes from."""
+        searched = question
+        if self._generator is not None and history and self._settings.llm.condense:
+            try:
+                pairs = [(t.role, t.content) for t in history]
+                searched = self._generator.condense(question, pairs)
+                own, hits = self._search(searched, (), filters, top_k)
+            except LLMUnavailableError as exc:
+                log.warning("condensation skipped: %s", exc)
+                searched = question
+                own, hits = self._search(question, history, filters, top_k)
+        else:
+            searched = rewrite(question, [(t.role, t.content) for t in history])
+            if searched != question:  # it stands alone now
+                own, hits = self._search(searched, (), filters, top_k)
+            else:
+                own, hits = self._search(question, history, filters, top_k)
+        unknown = self.lexical.unknown_terms(searched) if self._uses_lexical else []
+        gap = self.lexical.coverage_gap(searched, [h.chunk for h in hits[:3]])
+        return Read(self._scorer.read(searched, own, hits), unknown, gap, searched)
 
     def _verified(self, answer: Answer, hits: Sequence[ScoredChunk]) -> Answer:
         """An extractive answer after citation verification."""
@@ -142,7 +211,11 @@ class Assistant:
         passages = {c.n: by_id[c.chunk_id] for c in answer.citations if c.chunk_id in by_id}
         checked = self._verifier.verify(answer.answer, passages, generated=False)
         if not checked.citations:
-            return refusal(hits, answer.evidence_score)
+            return replace(
+                refusal(hits, answer.evidence_score),
+                unknown_terms=answer.unknown_terms,
+                coverage_gap=answer.coverage_gap,
+            )
         return replace(
             answer,
             answer=f"{answer.note} {checked.answer}" if answer.note else checked.answer,

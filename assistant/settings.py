@@ -129,14 +129,36 @@ class AnswerSettings(BaseModel):
     """The extractive composer and its refusal rule."""
 
     max_sentences: int = Field(default=4, ge=1, le=12, description="Sentences in an answer.")
+    scorer: Literal["learned", "blend"] = Field(
+        default="learned",
+        description=(
+            "How answer units are scored and answerability decided. `learned`: the logistic "
+            "regressions in `scorer_dir` (fitted by `make train-scorer`, card in "
+            "assistant/models/scorer/README.md); `blend`: the former hand-weighted blend of "
+            "cosine, passage score and reader score with the absolute `refusal_threshold`."
+        ),
+    )
+    scorer_dir: Path = Field(
+        default=PROJECT_ROOT / "assistant" / "models" / "scorer",
+        description="Where the learned scorer's `unit.json` and `answerable.json` are read from.",
+    )
+    answerable_threshold: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Decline below this P(answerable) under the learned rule; unset: the threshold "
+            "stored with the model (chosen leaving one collection out)."
+        ),
+    )
     refusal_threshold: float = Field(
         default=0.5148,
         ge=-1.0,
         le=1.0,
         description=(
-            "Decline when the evidence score (the best question-sentence similarity, 0-1, minus "
-            "the coverage-gap and unknown-term penalties) is below this value; chosen with "
-            "`cluster-assistant eval calibrate`."
+            "Blend scorer only: decline when the evidence score (the best blended unit score, "
+            "0-1, minus the coverage-gap and unknown-term penalties) is below this value; chosen "
+            "with `cluster-assistant eval calibrate`."
         ),
     )
     unknown_term_penalty: float = Field(

@@ -1,4 +1,5 @@
-"""The answer stages as small Protocols: retrieval → ranking → composition → verification.
+"""The answer stages as small Protocols: retrieve → rank → read (score units) → decide
+(answerability) → compose → verify.
 
 `Assistant` (the pipeline) runs whatever implementations it is given; `Container` (the composition
 root) picks them from settings. Every stage is a plain class with a lazy `warm_up()` that loads
@@ -13,6 +14,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from assistant.answer.answerability import Decision
+from assistant.answer.reading import Reading
 from assistant.answer.verify import Verified
 from assistant.storage.store import Filters
 from assistant.types import Answer, ScoredChunk
@@ -50,22 +53,43 @@ class Ranker(Protocol):
 
 
 @runtime_checkable
+class UnitScorer(Protocol):
+    """Reads the ranked passages: every candidate answer unit, featured and scored."""
+
+    def warm_up(self) -> None:
+        """Load the models reading needs now."""
+        ...
+
+    def read(self, question: str, question_vector: np.ndarray, hits: list[ScoredChunk]) -> Reading:
+        """The units of `hits`, each with its features and score for `question`."""
+        ...
+
+
+@runtime_checkable
+class Answerability(Protocol):
+    """Decides whether the reading answers the question or the assistant declines."""
+
+    def warm_up(self) -> None:
+        """Load what deciding needs now."""
+        ...
+
+    def decide(
+        self, reading: Reading, unknown_terms: Sequence[str] = (), coverage_gap: float = 0.0
+    ) -> Decision:
+        """Answer or decline, with the evidence and the inputs of the decision."""
+        ...
+
+
+@runtime_checkable
 class Composer(Protocol):
-    """Builds a cited answer from the ranked passages, or declines (extractive composition)."""
+    """Builds a cited answer from the read units, or declines as decided (extractive)."""
 
     def warm_up(self) -> None:
         """Load what composing needs now."""
         ...
 
-    def compose(
-        self,
-        question: str,
-        question_vector: np.ndarray,
-        hits: list[ScoredChunk],
-        unknown_terms: Sequence[str] = (),
-        coverage_gap: float = 0.0,
-    ) -> Answer:
-        """An answer whose sentences come from `hits`, each with its `[n]` citation."""
+    def compose(self, question: str, reading: Reading, decision: Decision) -> Answer:
+        """An answer whose sentences come from the read units, each with its `[n]` citation."""
         ...
 
 

@@ -138,6 +138,8 @@ class TextUnit:
     """For a list unit (a lead-in with its items, or a sentence that enumerates after a colon):
     the indexes of its item units (none for an enumerating sentence)."""
     is_list: bool = False
+    is_row: bool = False
+    """A table row, carrying its column labels."""
 
 
 CHUNK_UNITS_CACHED = 8192
@@ -213,7 +215,7 @@ def _chunk_units(chunk_text: str) -> tuple[TextUnit, ...]:
                 continue
             row = row_text(cells(stripped), labels)
             if row:
-                units.append(TextUnit(row, index, False, number))
+                units.append(TextUnit(row, index, False, number, is_row=True))
             index += 1
             continue
         labels = None

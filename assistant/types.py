@@ -219,6 +219,8 @@ class Answer:
     coverage: Literal["full", "partial", "none"] = "full"
     """`full`: the documents answer; `partial`: the value asked for (a figure, a date, a name) is
     absent, and the answer says so first, then what the documents do say; `none`: declined."""
+    explain: dict[str, Any] | None = None
+    """How the answer was made, when asked for (`assistant.answer.explain`)."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ eval ...          evals.cli         score quality, validate the judge, calibrate
 serve             api.cli           the HTTP API
 serve-cluster     cli.cluster       Chroma server, Redis and several API workers
 keys ...          api.keys_cli      create, list and revoke API keys
-reader ...        evals.reader.cli  label pairs with the teacher, train the distilled reader
+reader ...        training.reader.cli  label pairs with the teacher, train the distilled reader
+scorer ...        training.cli      fit the answer scorer; leave one collection out (`eval loco`)
 bench             evals.bench.cli   ingest, query and service speed → docs/benchmarks.md
 """
 
@@ -20,8 +21,9 @@ from assistant import cli as assistant_cli
 from cli import cluster as cluster_cli
 from evals import cli as evals_cli
 from evals.bench import cli as bench_cli
-from evals.reader import cli as reader_cli
 from ingest import cli as ingest_cli
+from training import cli as training_cli
+from training.reader import cli as reader_cli
 
 app = typer.Typer(
     help="Cluster Policy Assistant: grounded answers over cluster-policy documents.",
@@ -36,3 +38,5 @@ app.add_typer(cluster_cli.app)
 app.add_typer(keys_cli.keys_app, name="keys")
 app.add_typer(reader_cli.reader_app, name="reader")
 app.add_typer(bench_cli.bench_app, name="bench")
+app.add_typer(training_cli.scorer_app, name="scorer")
+evals_cli.eval_app.command("loco")(training_cli.loco_command)

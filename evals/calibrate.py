@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.composer import UNKNOWN_TERMS_COUNTED
+from assistant.answer.answerability import UNKNOWN_TERMS_COUNTED
 from evals.results import CaseResult
 from evals.splits import is_dev  # the split lives in `evals.splits`; imported from here too
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from assistant.container import Container
 from assistant.embedder import SentenceTransformerEmbedder
 from assistant.settings import Settings
-from evals import clapnq, real_policy
+from evals import clapnq, pdf_stress, real_policy
 from evals.datasets import (
     GOLD_PATH,
     REAL_POLICY_PATH,
@@ -65,6 +65,26 @@ def load_real_policy(
     return scoped, real_policy.load_cases(cases)
 
 
+def load_pdf_stress(container: Container) -> tuple[Container, list[EvalCase]]:
+    """The stress collection: its PDFs ingested in place into DATA_DIR/evals/pdf-stress."""
+    if not pdf_stress.available():
+        raise DatasetUnavailable(f"pdf-stress PDFs not found in {pdf_stress.DEFAULT_DIR}")
+    scoped, _ = closed_corpus_container(
+        container.settings, container.embedder, pdf_stress.NAME, corpus=pdf_stress.DEFAULT_DIR
+    )
+    ingest_closed_corpus(scoped)
+    return scoped, pdf_stress.load_cases()
+
+
+def load_gold(container: Container) -> tuple[Container, list[EvalCase]]:
+    """The starter corpus ingested into a store of its own (DATA_DIR/evals/gold), whatever the
+    main store holds, and the gold questions."""
+    corpus = container.settings.ingest.corpus_paths[0]
+    scoped, _ = closed_corpus_container(container.settings, container.embedder, "gold", corpus)
+    ingest_closed_corpus(scoped)
+    return scoped, load_jsonl(GOLD_PATH)
+
+
 def _load_all(dataset: str, container: Container) -> tuple[Container, list[EvalCase]]:
     if dataset == "clapnq":
         if not clapnq.available():
@@ -75,6 +95,8 @@ def _load_all(dataset: str, container: Container) -> tuple[Container, list[EvalC
         return scoped, clapnq.load_cases()
     if dataset == real_policy.NAME:
         return load_real_policy(container)
+    if dataset == pdf_stress.NAME:
+        return load_pdf_stress(container)
     path = GOLD_PATH if dataset == "gold" else Path(dataset)
     if path.is_dir() and is_beir(path):
         passages, cases = load_beir(path)

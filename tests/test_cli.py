@@ -41,6 +41,9 @@ def test_ingest_then_unchanged_then_ask(cli_env: Path) -> None:
         app, ["ask", "How many profiled cluster organisations does the ECCP list?"]
     )
     assert plain.exit_code == 0 and "Sources:" in plain.stdout and "1600" in plain.stdout
+    explained = runner.invoke(app, ["ask", "--explain", "What is the mission of the ECCP?"])
+    assert explained.exit_code == 0 and "Explain:" in explained.stdout
+    assert '"decided_by"' in explained.stdout and '"features"' in explained.stdout
 
 
 def test_ingest_exit_codes(cli_env: Path, tmp_path: Path) -> None:

@@ -18,5 +18,7 @@ async def ask(body: AskRequest, assistant: AssistantDep) -> AskResponse:
     """Answer from the documents with `[n]` citations, or decline when they do not say."""
     history = [Turn(m.role, m.content) for m in body.history]
     filters = body.filters.as_dict() if body.filters else None
-    answer = await run_in_threadpool(assistant.answer, body.question, history, filters, body.top_k)
+    answer = await run_in_threadpool(
+        assistant.answer, body.question, history, filters, body.top_k, body.explain
+    )
     return AskResponse.of(answer)

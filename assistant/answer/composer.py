@@ -1,19 +1,18 @@
-"""The offline, extractive answer composer.
+"""The offline, extractive answer composer: the compose stage.
 
-It answers only with sentences taken from the retrieved passages, so every sentence is supported
-by the passage it cites. Sentences (and list items, and table rows) are scored by their similarity
-to the question blended with their passage's score, chosen with maximal marginal relevance to avoid
-repeating one another, and put back in reading order. When the best evidence is too weak the
-composer declines instead.
+It answers only with units taken from the read passages, so every sentence is supported by the
+passage it cites. Reading (`assistant.answer.scoring`) has scored every unit; the decision
+(`assistant.answer.answerability`) has said whether to answer. The composer quotes the best
+units, chosen with maximal marginal relevance to avoid repeating one another, put back in
+reading order, or declines as decided.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
-from typing import Protocol
 
 import numpy as np
 
@@ -23,26 +22,14 @@ from assistant.answer.answer_types import (
     compared_sides,
     mentions,
 )
-from assistant.answer.reader import Reader
-from assistant.answer.units import UnitVectorLookup, unit_matrix
-from assistant.embedder import Embedder
+from assistant.answer.answerability import Decision
+from assistant.answer.features import TermIndex, plural_question
+from assistant.answer.reading import Reading, Unit
 from assistant.settings import AnswerSettings
-from assistant.text import DO, DONT, LIST_UNIT_MIN_ITEMS, chunk_units, cite, snippet
+from assistant.text import LIST_UNIT_MIN_ITEMS, cite, snippet
 from assistant.types import Answer, Citation, ScoredChunk
 
 REFUSAL = "The documents I have do not answer this question."
-SENTENCE_WEIGHT = 0.65
-# A question that asks for several things: "what are …", "list …", "which of the …"
-# (`_RESTRICTED`), or "which/what" followed within three words by a plural ("Which clusters …",
-# "What key priorities …"); a word in -s that an article follows is a verb ("Which body manages
-# the …"), not a plural.
-_LIST_QUESTION = re.compile(
-    r"^\s*(?:what|which|who|where|when) (?:are|were)\b|^\s*(?:list|enumerate|name all|name the)\b"
-    r"|^\s*(?:[a-z]+\s+)?(?:what|which)\s+(?:[\w-]+\s+){0,2}?"
-    r"(?!(?:does|has|was|is|this|its|us|as)\b)[a-z][\w-]*[a-z](?<![sui])s\b"
-    r"(?!\s+(?:the|a|an|its|their|this|that|these|those|his|her|our)\b)",
-    re.IGNORECASE,
-)
 # "Which of the …", "which among …": the question restricts a list to the items that match.
 _RESTRICTED = re.compile(r"^\s*(?:what|which)\s+(?:ones\s+)?(?:of|among)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w-]+")
@@ -54,74 +41,29 @@ _ABSENT = {
     "email": "the email address",
     "url": "the web address",
 }
-_LABEL = re.compile(r"^\W*(?:don[’']?t|do not|do(?: instead)?)\s*:", re.IGNORECASE)
-# "Should a region …?", "Is it good policy to …?": a question a Do/Don't pair answers.
-_ADVICE_QUESTION = re.compile(
-    r"^\s*(should|shall|must|can|could|may|is it|is a|is an|are|do|does|what should|how should)\b",
-    re.IGNORECASE,
-)
-UNKNOWN_TERMS_COUNTED = 2  # at most this many unknown question terms lower the evidence
-LIST_MARGIN = 0.12  # a list passage may score this much below the best passage
+_PLURAL_VERB = re.compile(r"\b(?:are|were)\b", re.IGNORECASE)
+LIST_MARGIN = 0.12  # a list's passage may score this much below the best passage
 RESTRICTION_SHARE = 0.5  # a question term held by at most this share of a list's items narrows it
 
 
-class TermIndex(Protocol):
-    """What the composer needs from the lexical index: weighted question terms, a text's terms."""
-
-    def question_terms(self, question: str) -> dict[str, float]: ...
-
-    def terms_of(self, text: str) -> set[str]: ...
-
-    def terms_of_each(self, texts: Sequence[str]) -> list[set[str]]: ...
-
-    def matches(self, term: str, present: set[str]) -> bool: ...
-
-    def covered(self, weights: dict[str, float], present: set[str]) -> float: ...
-
-
-@dataclass(frozen=True)
-class _Unit:
-    text: str
-    hit: ScoredChunk
-    index: int
-    is_item: bool
-    line: int = 0
-    is_list: bool = False
-    items: tuple[int, ...] = ()
-
-    @property
-    def advice(self) -> str | None:
-        """Which half of a Do/Don't pair this unit is ("dont" or "do"), if any.
-
-        A list item opening with "Don't"/"Do" is one; so is any unit with a labelled opening
-        ("Don't:", "Do instead:"), as PDF text loses list bullets.
-        """
-        labelled = _LABEL.match(self.text)
-        if labelled:
-            return "dont" if DONT.match(labelled.group(0)) else "do"
-        if not self.is_item:
-            return None
-        if DONT.match(self.text):
-            return "dont"
-        return "do" if DO.match(self.text) else None
-
-
-def _best_run(items: list[int], units: list[_Unit], scores: np.ndarray) -> list[int]:
-    """Of a passage's list items, the run of consecutive ones (one list) whose best item scores
-    highest: a passage may hold two lists, and the question asks about one."""
-    if not items:
-        return []
+def _runs(items: list[int], units: list[Unit]) -> list[list[int]]:
+    """Consecutive list items of one passage, grouped into runs (one list each)."""
     runs: list[list[int]] = []
     for i in items:
         if runs and units[i].index == units[runs[-1][-1]].index + 1:
             runs[-1].append(i)
         else:
             runs.append([i])
-    lists = [run for run in runs if len(run) >= 3] or [items]
-    return max(lists, key=lambda run: max(float(scores[i]) for i in run))
+    return runs
 
 
-def _pairs(units: list[_Unit]) -> dict[int, int]:
+def several_wanted(question: str) -> bool:
+    """Whether a question may want several things: a plural noun, or a plural verb ("What are
+    …"): grammatical number, not a list of phrasings."""
+    return plural_question(question) or bool(_PLURAL_VERB.search(question))
+
+
+def _pairs(units: list[Unit]) -> dict[int, int]:
     """Partner index of each half of a Do/Don't pair (adjacent items of one passage)."""
     partners: dict[int, int] = {}
     for i in range(len(units) - 1):
@@ -145,91 +87,43 @@ def nearest_sections(hits: list[ScoredChunk], limit: int = 3) -> list[str]:
 
 
 class ExtractiveComposer:
-    """Builds a cited answer out of retrieved passages, or declines.
+    """Builds a cited answer out of the read units, or declines as the decision says.
 
-    Unit vectors come from `unit_vectors` (stored at ingest time) when given; units it lacks are
-    embedded on the spot.
+    What is quoted follows the reader's scores: the best unit leads. When it is a whole list
+    (a lead-in with its items), the answer is the list's items, or those the question restricts
+    it to; when it is half of a Do/Don't pair, the pair; otherwise the best units chosen with
+    maximal marginal relevance, plus a unit for each kind of value asked and each compared side.
     """
 
-    def __init__(
-        self,
-        embedder: Embedder,
-        settings: AnswerSettings,
-        unit_vectors: UnitVectorLookup | None = None,
-        terms: TermIndex | None = None,
-        reader: Reader | None = None,
-    ) -> None:
-        self._embedder = embedder
+    def __init__(self, settings: AnswerSettings, terms: TermIndex | None = None) -> None:
         self._settings = settings
-        self._lookup = unit_vectors
         self._terms = terms
-        self._reader = reader if settings.reader_weight > 0 else None
 
     def warm_up(self) -> None:
-        """Load the embedding model (and the reader, when it is used) now."""
-        self._embedder.warm_up()
-        if self._reader is not None:
-            self._reader.warm_up()
+        """Nothing to load: reading did the model work."""
 
-    def _vectors(self, units: list[_Unit]) -> np.ndarray:
-        keys = [(u.hit.chunk.id, u.index, u.text) for u in units]
-        return unit_matrix(self._embedder, self._lookup, keys)
-
-    def compose(
-        self,
-        question: str,
-        question_vector: np.ndarray,
-        hits: list[ScoredChunk],
-        unknown_terms: Sequence[str] = (),
-        coverage_gap: float = 0.0,
-    ) -> Answer:
-        """An answer whose sentences all come from `hits`, each followed by its citation."""
-        units = self._units(hits)
-        if not units:
-            return refusal(hits, 0.0)
-        unit_vectors = self._vectors(units)
-        sentence_sims = unit_vectors @ question_vector
-        chunk_scores = np.array([u.hit.score for u in units], dtype=np.float32)
-        scores = SENTENCE_WEIGHT * sentence_sims + (1 - SENTENCE_WEIGHT) * chunk_scores
-        if self._reader is not None:
-            # The reader's score of each unit, the unit shown as that reader was trained on it.
-            read = self._reader.scores(
-                question,
-                [self._reader.shown(u.hit.chunk.title, u.hit.chunk.section, u.text) for u in units],
-                keys=[(u.hit.chunk.id, u.index) for u in units],
-            )
-            weight = self._settings.reader_weight
-            scores = (1 - weight) * scores + weight * read
-        best = int(np.argmax(scores))
-        # Terms the documents never mention lower the evidence: the passages found are about
-        # something near the question, not the thing asked.
-        # So do question terms the best passages lack: they are on topic but do not say it.
-        penalty = self._settings.unknown_term_penalty * min(
-            len(unknown_terms), UNKNOWN_TERMS_COUNTED
-        )
-        penalty += self._settings.coverage_gap_weight * coverage_gap
-        evidence = float(scores[best]) - penalty
-        if evidence < self._settings.refusal_threshold:
-            answer = refusal(hits, evidence)
-        else:
-            weights = self._terms.question_terms(question) if self._terms is not None else {}
-            # Whether a unit is about the question, judged once per unit for every use below.
-            about = cache(lambda i: self._about(units[i], weights)) if weights else None
-            order = list(np.argsort(-scores, kind="stable"))
-            chosen = self._select(units, unit_vectors, scores, order, question, weights, about)
-            answer = self._render(units, chosen, evidence)
-            absent = self._absent_values(units, order, question, about)
-            if absent:
-                what = " or ".join(_ABSENT[kind] for kind in absent)
-                note = f"The documents do not give {what} asked for. What they do say:"
-                answer = replace(answer, note=note, coverage="partial")
-        return replace(
-            answer, unknown_terms=list(unknown_terms), coverage_gap=round(coverage_gap, 4)
-        )
+    def compose(self, question: str, reading: Reading, decision: Decision) -> Answer:
+        """An answer whose sentences all come from the read passages, each with its citation."""
+        units = reading.units
+        if not units or not decision.answerable:
+            return refusal(reading.hits, decision.evidence)
+        scores = reading.scores
+        weights = reading.weights if self._terms is not None else {}
+        # Whether a unit is about the question, judged once per unit for every use below.
+        about = cache(lambda i: self._about(units[i], weights)) if weights else None
+        order = reading.order
+        chosen = self._select(units, reading.vectors, scores, order, question, weights, about)
+        answer = self._render(units, chosen, decision.evidence)
+        absent = self._absent_values(units, order, question, about)
+        if absent:
+            what = " or ".join(_ABSENT[kind] for kind in absent)
+            note = f"The documents do not give {what} asked for. What they do say:"
+            answer = replace(answer, note=note, coverage="partial")
+        return answer
 
     def _absent_values(
         self,
-        units: list[_Unit],
+        units: list[Unit],
         order: list[int],
         question: str,
         about: Callable[[int], bool] | None,
@@ -248,39 +142,16 @@ class ExtractiveComposer:
                 absent.append(kind)
         return absent
 
-    def _about(self, unit: _Unit, weights: dict[str, float]) -> bool:
+    def _about(self, unit: Unit, weights: dict[str, float]) -> bool:
         """Whether `unit` (with its passage's title and heading) holds enough question terms."""
         assert self._terms is not None
         chunk = unit.hit.chunk
         present = self._terms.terms_of(f"{chunk.title} {chunk.section or ''} {unit.text}")
         return self._terms.covered(weights, present) >= self._settings.value_coverage
 
-    def _units(self, hits: list[ScoredChunk]) -> list[_Unit]:
-        seen: set[str] = set()
-        units: list[_Unit] = []
-        for hit in hits:
-            if hit.chunk.navigation:  # a table of contents lists headings; it answers nothing
-                continue
-            for unit in chunk_units(hit.chunk.text):
-                key = unit.text.lower()
-                if key not in seen:  # overlap repeats sentences across chunks
-                    seen.add(key)
-                    units.append(
-                        _Unit(
-                            unit.text,
-                            hit,
-                            unit.index,
-                            unit.is_item,
-                            unit.line,
-                            unit.is_list,
-                            unit.items,
-                        )
-                    )
-        return units
-
     def _select(
         self,
-        units: list[_Unit],
+        units: list[Unit],
         vectors: np.ndarray,
         scores: np.ndarray,
         order: list[int],
@@ -291,39 +162,45 @@ class ExtractiveComposer:
         best = order[0]
         floor = float(scores[best]) * self._settings.relative_cutoff
         pairs = _pairs(units)
-        top = max(u.hit.score for u in units)
-        if best in pairs or _ADVICE_QUESTION.search(question):
-            # Advice is answered by the matching Do/Don't pair, both halves, as written: the pair
-            # of the best-retrieved passage holding one (its heading names the pair's topic).
-            for i in sorted(pairs, key=lambda j: (units[j].hit.rank, units[j].index)):
-                if units[i].hit.score < top - LIST_MARGIN:
-                    break
-                return sorted((i, pairs[i]))
+        # A Do/Don't pair scoring close to the best unit answers, both halves, as written.
+        close = next((i for i in order if i in pairs and scores[i] >= floor), None)
+        if close is not None:
+            return sorted((close, pairs[close]))
         sides = compared_sides(question)
         kinds = asked_types(question)
-        # "How many …?" wants a count, a comparison a sentence per side: neither wants a list.
-        is_list = _LIST_QUESTION.search(question) or _RESTRICTED.search(question)
-        if is_list and not sides and "number" not in kinds:
-            # A list question is answered by a list: the items of the best-retrieved passage
-            # that holds one (three items or more), if it ranks close to the best passage.
-            items_by_chunk: dict[str, list[int]] = {}
-            for i, unit in enumerate(units):
-                if unit.is_item:
-                    items_by_chunk.setdefault(unit.hit.chunk.id, []).append(i)
-            for hit in sorted(
-                {u.hit.chunk.id: u.hit for u in units}.values(), key=lambda h: h.rank
-            ):
-                items = items_by_chunk.get(hit.chunk.id, [])
-                if hit.score < top - LIST_MARGIN:
-                    break
-                run = _best_run(items, units, scores)
-                if len(run) >= 3:
-                    return self._restricted(units, run, question, weights) or run
-            # Else the list unit that scores highest: a short list under its lead-in, or a
-            # sentence enumerating after a colon.
-            whole = self._best_list(units, scores, top, question, weights)
-            if whole is not None:
-                return whole
+        if several_wanted(question) and not sides and "number" not in kinds:
+            # A list scoring close to the best unit answers as a list when the question may
+            # want several things (a plural) and asks for no count and no comparison.
+            listed = self._close_list(units, scores, order, floor)
+            if listed is not None:
+                return self._restricted(units, listed, question, weights) or listed
+        lead = units[best]
+        if lead.is_item:
+            # An item whose whole list scores close to it: the list answers.
+            whole = next(
+                (
+                    i
+                    for i, u in enumerate(units)
+                    if u.is_list
+                    and u.hit.chunk.id == lead.hit.chunk.id
+                    and lead.index in u.items
+                    and scores[i] >= floor
+                ),
+                None,
+            )
+            lead = units[whole] if whole is not None else lead
+        if lead.is_list:
+            # A whole list scored best: its items (those the question restricts it to), or
+            # the sentence that enumerates after a colon.
+            items = [
+                i
+                for i, u in enumerate(units)
+                if u.is_item and u.hit.chunk.id == lead.hit.chunk.id and u.index in lead.items
+            ]
+            if len(items) >= LIST_UNIT_MIN_ITEMS:
+                return self._restricted(units, items, question, weights) or items
+            if not lead.items:
+                return [best]
         candidates = [i for i in order if scores[i] >= floor]
         chosen: list[int] = []
         lam = self._settings.mmr_lambda
@@ -339,34 +216,39 @@ class ExtractiveComposer:
         chosen, added = self._with_asked_values(units, chosen, order, question, kinds, about)
         return self._with_both_sides(units, chosen, order, question, kinds, sides, added)
 
-    def _best_list(
-        self,
-        units: list[_Unit],
-        scores: np.ndarray,
-        top: float,
-        question: str,
-        weights: dict[str, float],
+    def _close_list(
+        self, units: list[Unit], scores: np.ndarray, order: list[int], floor: float
     ) -> list[int] | None:
-        """The list a list question asks for, judged as a whole: of the list units (a lead-in
-        with its items, or a sentence enumerating after a colon) in passages ranked close to the
-        best, the one scoring highest. Answered by its items (those the question restricts it
-        to, when it does), or by the enumerating sentence; None without list units."""
-        lists = [i for i, u in enumerate(units) if u.is_list and u.hit.score >= top - LIST_MARGIN]
+        """The items of the best-scoring list that scores at least `floor`, in a passage close
+        to the best one: a run of three or more consecutive items, or the items of a list unit
+        (a lead-in with its items), scored by its best unit. None without one."""
+        top = max(u.hit.score for u in units)
+        lists: list[tuple[float, list[int]]] = []
+        by_chunk: dict[str, list[int]] = {}
+        for i, unit in enumerate(units):
+            if unit.hit.score < top - LIST_MARGIN:
+                continue
+            if unit.is_item:
+                by_chunk.setdefault(unit.hit.chunk.id, []).append(i)
+            elif unit.is_list and unit.items:
+                members = [
+                    j
+                    for j, u in enumerate(units)
+                    if u.is_item and u.hit.chunk.id == unit.hit.chunk.id and u.index in unit.items
+                ]
+                if len(members) >= LIST_UNIT_MIN_ITEMS:
+                    lists.append((max(float(scores[j]) for j in [i, *members]), members))
+        for items in by_chunk.values():
+            for run in _runs(items, units):
+                if len(run) >= 3:
+                    lists.append((max(float(scores[j]) for j in run), run))
+        lists = [entry for entry in lists if entry[0] >= floor]
         if not lists:
             return None
-        best = max(lists, key=lambda i: float(scores[i]))
-        chosen = units[best]
-        items = [
-            i
-            for i, u in enumerate(units)
-            if u.is_item and u.hit.chunk.id == chosen.hit.chunk.id and u.index in chosen.items
-        ]
-        if len(items) >= LIST_UNIT_MIN_ITEMS:
-            return self._restricted(units, items, question, weights) or items
-        return [best]
+        return max(lists, key=lambda entry: entry[0])[1]
 
     def _restricted(
-        self, units: list[_Unit], run: list[int], question: str, weights: dict[str, float]
+        self, units: list[Unit], run: list[int], question: str, weights: dict[str, float]
     ) -> list[int]:
         """The items that match what a list question restricts the list by ("which of the
         Finnish clusters work on water?"): question terms that the document's title and the
@@ -407,7 +289,7 @@ class ExtractiveComposer:
 
     def _with_asked_values(
         self,
-        units: list[_Unit],
+        units: list[Unit],
         chosen: list[int],
         order: list[int],
         question: str,
@@ -442,7 +324,7 @@ class ExtractiveComposer:
 
     def _with_both_sides(
         self,
-        units: list[_Unit],
+        units: list[Unit],
         chosen: list[int],
         order: list[int],
         question: str,
@@ -484,7 +366,7 @@ class ExtractiveComposer:
             chosen = [i for i in chosen if i != weakest]
         return [*chosen, unit]
 
-    def _render(self, units: list[_Unit], chosen: list[int], evidence: float) -> Answer:
+    def _render(self, units: list[Unit], chosen: list[int], evidence: float) -> Answer:
         ordered = sorted(chosen, key=lambda i: (units[i].hit.rank, units[i].index))
         ordered = ordered[: self._settings.list_items]
         numbers: dict[str, int] = {}

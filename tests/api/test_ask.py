@@ -40,6 +40,30 @@ def test_ask_refuses_off_topic(client: TestClient) -> None:
     assert body["refused"] is True and body["citations"] == []
 
 
+def test_explain_returns_the_trace_of_an_answer_and_of_a_decline(client: TestClient) -> None:
+    body = client.post(
+        "/v1/ask",
+        json={
+            "question": "How many businesses does the European Clusters Alliance reach?",
+            "explain": True,
+        },
+    ).json()
+    trace = body["explain"]
+    assert trace["outcome"] == "full" and trace["decided_by"].startswith("reading")
+    assert trace["retrieval"] and trace["retrieval"][0]["rank"] == 0
+    best = trace["reading"]["best"][0]
+    assert {"text", "kind", "score", "features", "contributions"} <= set(best)
+    assert trace["decision"]["answerable"] is True and trace["decision"]["rule"] == "learned"
+    assert any("150,000" in text for text in trace["quoted"])
+    declined = client.post(
+        "/v1/ask", json={"question": "Who won the football world cup in 1998?", "explain": True}
+    ).json()
+    assert declined["refused"] and declined["explain"]["decided_by"] == "answerability: declined"
+    decision = declined["explain"]["decision"]
+    assert decision["evidence"] < decision["threshold"]
+    assert client.post("/v1/ask", json={"question": "Hi?"}).json()["explain"] is None
+
+
 def test_history_and_filters_are_accepted(client: TestClient) -> None:
     response = client.post(
         "/v1/ask",

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.container import Container
 from assistant.retrieval.ranking import PassThroughRanker
-from assistant.stages import Composer, Ranker, Retriever, Verifier
+from assistant.stages import Answerability, Composer, Ranker, Retriever, UnitScorer, Verifier
 from assistant.types import ScoredChunk
 from tests.conftest import Stack
 
@@ -41,6 +41,8 @@ def test_container_wires_stages_that_satisfy_their_protocols(indexed: Stack) -> 
     container = indexed.container
     assert isinstance(container.retriever, Retriever)
     assert isinstance(container.ranker, Ranker)
+    assert isinstance(container.scorer, UnitScorer)
+    assert isinstance(container.answerability, Answerability)
     assert isinstance(container.composer, Composer)
     assert isinstance(container.verifier, Verifier)
     assert container.generator is None  # generative mode is off by default

@@ -225,3 +225,18 @@ def test_calibrate_skips_absent_datasets(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "threshold" in done.output
     none_left = runner.invoke(eval_cli.eval_app, ["calibrate", "--dataset", "clapnq"])
     assert none_left.exit_code == 2 and "no dataset" in none_left.output
+
+
+def test_pdf_stress_cases_are_a_collection_of_their_own() -> None:
+    from evals.pdf_stress import CASES_PATH
+
+    cases = load_jsonl(CASES_PATH)
+    assert len(cases) >= 40 and len({c.id for c in cases}) == len(cases)
+    answerable = [c for c in cases if c.answerable]
+    unanswerable = [c for c in cases if not c.answerable]
+    assert len(unanswerable) >= 10 and all(not c.required_facts for c in unanswerable)
+    assert all(c.required_facts and c.gold_pdf_pages and c.gold_doc_ids for c in answerable)
+    assert sum(bool(c.history) for c in cases) >= 4  # follow-ups
+    assert len({d for c in cases for d in c.gold_doc_ids}) >= 5
+    dev = sum(is_dev(c.id) for c in cases)
+    assert 0.3 < dev / len(cases) < 0.7

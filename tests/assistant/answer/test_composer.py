@@ -7,11 +7,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from assistant.answer.answerability import ThresholdAnswerability
 from assistant.answer.composer import ExtractiveComposer
 from assistant.answer.reader import pair_text
+from assistant.answer.scoring import BlendModel, UnitReader
 from assistant.settings import AnswerSettings
 from assistant.text import cite
-from assistant.types import Chunk, ScoredChunk
+from assistant.types import Answer, Chunk, ScoredChunk
 
 pytestmark = pytest.mark.unit
 
@@ -51,9 +53,37 @@ def hit(text: str, score: float, rank: int, cid: str = "c") -> ScoredChunk:
     return ScoredChunk(chunk, score, rank)
 
 
-def composer() -> tuple[ExtractiveComposer, KeywordEmbedder]:
+class Composed:
+    """Read (the blend scorer) → decide (the threshold rule) → compose, as the pipeline runs
+    them, over a stand-in embedder."""
+
+    def __init__(
+        self,
+        embedder: KeywordEmbedder,
+        settings: AnswerSettings,
+        lookup: object = None,
+        terms: object = None,
+        reader: object = None,
+    ) -> None:
+        used = reader if settings.reader_weight > 0 else None
+        self.reader = UnitReader(
+            embedder,
+            BlendModel(settings.reader_weight),
+            lookup,
+            terms,
+            used,
+        )
+        self.decider = ThresholdAnswerability(settings)
+        self.composer = ExtractiveComposer(settings, terms)
+
+    def compose(self, question: str, vector: np.ndarray, hits: list[ScoredChunk]) -> Answer:
+        reading = self.reader.read(question, vector, hits)
+        return self.composer.compose(question, reading, self.decider.decide(reading))
+
+
+def composer() -> tuple[Composed, KeywordEmbedder]:
     emb = KeywordEmbedder()
-    return ExtractiveComposer(emb, AnswerSettings(refusal_threshold=0.5)), emb  # type: ignore[arg-type]
+    return Composed(emb, AnswerSettings(refusal_threshold=0.5)), emb
 
 
 def test_answer_cites_the_passage_each_sentence_comes_from() -> None:
@@ -133,7 +163,7 @@ def test_stored_unit_vectors_are_used_instead_of_embedding() -> None:
             return super().embed(texts)
 
     counting = CountingEmbedder()
-    comp = ExtractiveComposer(counting, AnswerSettings(refusal_threshold=0.5), lookup)  # type: ignore[arg-type]
+    comp = Composed(counting, AnswerSettings(refusal_threshold=0.5), lookup)
     answer = comp.compose("wage?", emb.embed(["wage"])[0], [hit(chunk_text, 0.9, 0)])
     assert "13.5%" in answer.answer and calls == [["c0"]]
     assert counting.embedded == []  # nothing embedded at answer time
@@ -225,7 +255,7 @@ def _words(text: str) -> set[str]:
 
 def test_which_of_the_list_returns_only_the_matching_items() -> None:
     emb = KeywordEmbedder()
-    comp = ExtractiveComposer(emb, AnswerSettings(refusal_threshold=0.1), None, WordTerms())  # type: ignore[arg-type]
+    comp = Composed(emb, AnswerSettings(refusal_threshold=0.1), None, WordTerms())
     text = (
         "Our services are:\n- wage advice\n- budget water checks\n- alliance water talks\n- jokes"
     )
@@ -236,7 +266,7 @@ def test_which_of_the_list_returns_only_the_matching_items() -> None:
 
 def test_a_passage_with_two_lists_answers_with_the_one_asked_about() -> None:
     emb = KeywordEmbedder()
-    comp = ExtractiveComposer(emb, AnswerSettings(refusal_threshold=0.1), None, WordTerms())  # type: ignore[arg-type]
+    comp = Composed(emb, AnswerSettings(refusal_threshold=0.1), None, WordTerms())
     text = (
         "Jokes:\n- joke one\n- joke two\n- joke three\n"
         "Services offered:\n- wage services\n- budget services\n- alliance services"
@@ -249,7 +279,7 @@ def test_a_passage_with_two_lists_answers_with_the_one_asked_about() -> None:
 
 def test_a_figure_absent_from_every_sentence_about_the_question_is_said_first() -> None:
     emb = KeywordEmbedder()
-    comp = ExtractiveComposer(emb, AnswerSettings(refusal_threshold=0.1), None, WordTerms())  # type: ignore[arg-type]
+    comp = Composed(emb, AnswerSettings(refusal_threshold=0.1), None, WordTerms())
     hits = [hit("The alliance budget is decided yearly. Weather costs 5 euros.", 0.9, 0)]
     answer = comp.compose("How big is the alliance budget?", emb.embed(["budget"])[0], hits)
     assert answer.coverage == "partial" and answer.note.startswith("The documents do not give")
@@ -260,7 +290,7 @@ def test_a_figure_absent_from_every_sentence_about_the_question_is_said_first() 
 
 def test_navigation_passages_are_never_quoted() -> None:
     emb = KeywordEmbedder()
-    comp = ExtractiveComposer(emb, AnswerSettings(refusal_threshold=0.1))  # type: ignore[arg-type]
+    comp = Composed(emb, AnswerSettings(refusal_threshold=0.1))
     toc = hit("Contents. Wage study 3. Alliance 5.", 0.95, 0)
     toc = ScoredChunk(replace(toc.chunk, navigation=True), toc.score, toc.rank)
     answer = comp.compose("wage?", emb.embed(["wage"])[0], [toc, hit("The wage is high.", 0.8, 1)])
@@ -295,7 +325,7 @@ def test_the_reader_decides_which_sentence_answers_when_it_is_weighted() -> None
     emb = KeywordEmbedder()
     reader = FigureReader()
     settings = AnswerSettings(refusal_threshold=0.3, max_sentences=1, reader_weight=0.6)
-    comp = ExtractiveComposer(emb, settings, reader=reader)  # type: ignore[arg-type]
+    comp = Composed(emb, settings, reader=reader)
     hits = [
         hit("The wage study covers the alliance wage. The average wage is 13.5% higher.", 0.9, 0)
     ]
@@ -310,6 +340,6 @@ def test_a_reader_with_no_weight_is_never_asked() -> None:
     emb = KeywordEmbedder()
     reader = FigureReader()
     settings = AnswerSettings(refusal_threshold=0.3, reader_weight=0.0)
-    comp = ExtractiveComposer(emb, settings, reader=reader)  # type: ignore[arg-type]
+    comp = Composed(emb, settings, reader=reader)
     comp.compose("wage?", emb.embed(["wage"])[0], [hit("The wage is 13.5% higher.", 0.9, 0)])
     assert reader.seen == []

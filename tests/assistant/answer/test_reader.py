@@ -11,7 +11,7 @@ from assistant.answer.reader import READER_DIR, BiEncoderReader, CrossEncoderRea
 from assistant.container import Container
 from assistant.errors import ModelLoadError
 from assistant.settings import Settings
-from evals.reader.train import student
+from training.reader.train import student
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,6 @@
 """Teacher labels for the reader: questions written by the packaged Qwen, answers judged by it.
 
-For each passage of the sources (`evals.reader.sources`), the teacher writes a question the
+For each passage of the sources (`training.reader.sources`), the teacher writes a question the
 passage answers and a near-miss variant it does not answer (a name, year or figure swapped, or a
 figure the passage does not give). Candidates for each question are the passage's own units (the
 answer and its hard negatives), the best units of the passages a dense search over all sources
@@ -31,7 +31,7 @@ from assistant.embedder import Embedder
 from assistant.llm.judge import FLOOR, yes_probability
 from evals.datasets import DATASETS_DIR
 from evals.errors import JudgeError
-from evals.reader.sources import Passage, text_key
+from training.reader.sources import Passage, text_key
 
 LABELS_PATH = DATASETS_DIR / "reader" / "teacher_pairs.jsonl"
 PROMPT_VERSION = "answers-v1"

@@ -17,8 +17,8 @@ import numpy as np
 from assistant.answer.reader import CrossEncoderReader, pair_text
 from assistant.embedder import Embedder
 from evals.metrics import auc
-from evals.reader.agreement import HumanPair, human_pairs
-from evals.reader.sources import text_key
+from training.reader.agreement import HumanPair, human_pairs
+from training.reader.sources import text_key
 
 Scorer = Callable[[str, Sequence[str], Sequence[str]], np.ndarray]
 """(question, units, units as the reader sees them) → one score per unit."""

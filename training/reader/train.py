@@ -21,10 +21,10 @@ import numpy as np
 from assistant.answer.reader import MAX_LENGTH, READER_DIR, CrossEncoderReader, pair_text
 from assistant.embedder import Embedder, packaged_model_path
 from assistant.settings import Settings
-from evals.reader.agreement import human_pairs
-from evals.reader.heldout import heldout
-from evals.reader.sources import Passage, all_passages, text_key
-from evals.reader.teacher import LABELS_PATH, load_labels
+from training.reader.agreement import human_pairs
+from training.reader.heldout import heldout
+from training.reader.sources import Passage, all_passages, text_key
+from training.reader.teacher import LABELS_PATH, load_labels
 
 
 @dataclass(frozen=True)

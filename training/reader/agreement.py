@@ -19,9 +19,9 @@ from typing import Any
 from evals import clapnq
 from evals.datasets import DATASETS_DIR, EvalCase
 from evals.metrics import auc, sentence_recall
-from evals.reader.sources import Passage, text_key
-from evals.reader.teacher import PROMPT_VERSION, Teacher, context_of, load_labels
 from evals.splits import is_dev
+from training.reader.sources import Passage, text_key
+from training.reader.teacher import PROMPT_VERSION, Teacher, context_of, load_labels
 
 AGREEMENT_PATH = DATASETS_DIR / "reader" / "teacher_agreement.jsonl"
 UNITS_PER_QUESTION = 6

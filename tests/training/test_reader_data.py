@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evals.reader import agreement
-from evals.reader.agreement import HumanPair, is_gold, summary
-from evals.reader.sources import Passage, text_key
-from evals.reader.teacher import (
+from training.reader import agreement
+from training.reader.agreement import HumanPair, is_gold, summary
+from training.reader.sources import Passage, text_key
+from training.reader.teacher import (
     PairMaker,
     Teacher,
     label,
@@ -181,7 +181,7 @@ def test_an_unknown_judging_prompt_is_refused() -> None:
 @pytest.mark.unit
 def test_heldout_figures_compare_a_scorer_with_the_human_labels() -> None:
     from evals.datasets import EvalCase
-    from evals.reader.heldout import figures
+    from training.reader.heldout import figures
 
     def units(case: EvalCase, texts: list[tuple[str, bool]]) -> list[HumanPair]:
         where = passage("clapnq", case.id, " ".join(t for t, _ in texts))
@@ -203,7 +203,7 @@ def test_heldout_figures_compare_a_scorer_with_the_human_labels() -> None:
 
 @pytest.mark.unit
 def test_passages_too_long_for_the_teacher_are_not_scheduled() -> None:
-    from evals.reader.teacher import MAX_TEXT_CHARS
+    from training.reader.teacher import MAX_TEXT_CHARS
 
     long = passage("pdf-stress", "long", "A sentence that goes on. " * (MAX_TEXT_CHARS // 20))
     short = passage("pdf-stress", "short", "One sentence here. Another sentence there.")
@@ -213,7 +213,7 @@ def test_passages_too_long_for_the_teacher_are_not_scheduled() -> None:
 @pytest.mark.unit
 def test_the_ceiling_sets_the_teacher_beside_cosine_on_the_units_it_judged() -> None:
     from evals.datasets import EvalCase
-    from evals.reader.heldout import ceiling
+    from training.reader.heldout import ceiling
 
     yes = EvalCase("q1", "What is the budget?", True)
     no = EvalCase("q2", "What is the water budget in France?", False)
@@ -248,7 +248,7 @@ def test_the_ceiling_sets_the_teacher_beside_cosine_on_the_units_it_judged() -> 
 def test_the_bi_encoder_reader_trains_on_plain_units_and_is_measured_like_cosine() -> None:
     from assistant.answer.reader import READER_DIR
     from evals.datasets import EvalCase
-    from evals.reader.tune import measure, rows
+    from training.reader.tune import measure, rows
 
     yes = EvalCase("q1", "How big is the cluster's budget?", True)
     no = EvalCase("q2", "Who founded the water cluster?", False)

@@ -1,0 +1,174 @@
+"""The features of a candidate answer unit, as the learned scorer sees them.
+
+Each feature is a measurement, not a vocabulary: similarities, the store's own IDF-weighted term
+coverage, where the unit sits, what kind of unit it is, and whether it holds the kind of value
+the question asks for. Most come twice, raw and *relative to the best candidate of the same
+question* (`…_gap`): score scales differ between collections (a cosine of 0.55 is strong in one
+and weak in another), and a relative feature transfers where an absolute one does not.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from assistant.answer.answer_types import asked_types, carries
+from assistant.answer.reading import Unit
+
+UNIT_FEATURES: tuple[str, ...] = (
+    "cosine",
+    "cosine_gap",
+    "cosine_z",
+    "reader",
+    "reader_gap",
+    "passage",
+    "passage_gap",
+    "passage_rank",
+    "terms",
+    "terms_gap",
+    "terms_context",
+    "terms_heading",
+    "defines",
+    "asks_value",
+    "gives_value",
+    "is_item",
+    "is_list",
+    "is_row",
+    "is_advice",
+    "plural_question",
+    "plural_x_list",
+    "plural_x_whole",
+    "list_items",
+    "words",
+    "position",
+)
+"""The columns of `unit_features`, in order (the scorer's model names the ones it uses)."""
+
+# A plural content word ("clusters", "priorities"): the question may want several things. A
+# word form, not a list of question phrasings; "-ss", "-us", "-is" endings are no plural.
+_PLURAL = re.compile(r"\b[a-z][\w-]*[a-z](?<![sui])s\b")
+_VALUE_KINDS = ("number", "date", "name", "email", "url", "ordinal")
+# A defining sentence: a subject of a few words, then a copula or a verb of meaning ("X is …",
+# "X, or Y, refers to …"): closed-class verbs, not a vocabulary of any collection.
+_DEFINING = re.compile(
+    r"^(?P<subject>(?:\S+\s+){0,7}?)(?:is|are|was|were|means|mean|refers to|refer to|"
+    r"stands for|denotes|describes|is defined as|are defined as)\b",
+    re.IGNORECASE,
+)
+DEFINING_SUBJECT_SHARE = 0.5
+"""A unit defines what is asked when its subject holds this share of the question's terms."""
+
+
+class TermIndex(Protocol):
+    """What reading needs from the lexical index: weighted question terms, a text's terms."""
+
+    def question_terms(self, question: str) -> dict[str, float]: ...
+
+    def terms_of(self, text: str) -> set[str]: ...
+
+    def terms_of_each(self, texts: Sequence[str]) -> list[set[str]]: ...
+
+    def matches(self, term: str, present: set[str]) -> bool: ...
+
+    def covered(self, weights: dict[str, float], present: set[str]) -> float: ...
+
+
+def plural_question(question: str) -> bool:
+    """Whether the question holds a plural content word."""
+    return bool(_PLURAL.search(question.lower()))
+
+
+def unit_features(
+    question: str,
+    units: Sequence[Unit],
+    cosines: np.ndarray,
+    reader: np.ndarray | None,
+    terms: TermIndex | None,
+    weights: dict[str, float],
+) -> np.ndarray:
+    """One row of `UNIT_FEATURES` per unit."""
+    n = len(units)
+    if n == 0:
+        return np.zeros((0, len(UNIT_FEATURES)), dtype=np.float32)
+    cos = cosines.astype(np.float64)
+    read = reader.astype(np.float64) if reader is not None else np.zeros(n)
+    passage = np.array([u.hit.score for u in units], dtype=np.float64)
+    spread = float(cos.std()) or 1.0
+    if terms is not None and weights:
+        own = terms.terms_of_each([u.text for u in units])
+        heads = {
+            u.hit.chunk.id: terms.terms_of(f"{u.hit.chunk.title} {u.hit.chunk.section or ''}")
+            for u in units
+        }
+        covered = np.array([terms.covered(weights, t) for t in own])
+        heading = np.array([terms.covered(weights, heads[u.hit.chunk.id]) for u in units])
+        context = np.array(
+            [
+                terms.covered(weights, t | heads[u.hit.chunk.id])
+                for t, u in zip(own, units, strict=True)
+            ]
+        )
+    else:
+        covered = heading = context = np.zeros(n)
+    defines = _defines(units, terms, weights)
+    kinds = [k for k in asked_types(question) if k in _VALUE_KINDS]
+    plural = 1.0 if plural_question(question) else 0.0
+    rows = np.zeros((n, len(UNIT_FEATURES)), dtype=np.float64)
+    for i, unit in enumerate(units):
+        listish = 1.0 if unit.is_list or unit.is_item else 0.0
+        rows[i] = (
+            cos[i],
+            cos[i] - cos.max(),
+            (cos[i] - cos.mean()) / spread,
+            read[i],
+            read[i] - read.max(),
+            passage[i],
+            passage[i] - passage.max(),
+            math.log1p(unit.hit.rank),
+            covered[i],
+            covered[i] - covered.max(),
+            context[i],
+            heading[i],
+            defines[i],
+            1.0 if kinds else 0.0,
+            1.0 if any(carries(k, unit.text, question) for k in kinds) else 0.0,
+            1.0 if unit.is_item else 0.0,
+            1.0 if unit.is_list else 0.0,
+            1.0 if unit.is_row else 0.0,
+            1.0 if unit.advice else 0.0,
+            plural,
+            plural * listish,
+            plural * (1.0 if unit.is_list else 0.0),
+            math.log1p(len(unit.items)),
+            math.log1p(len(unit.text.split())),
+            math.log1p(unit.index),
+        )
+    return rows.astype(np.float32)
+
+
+def _defines(
+    units: Sequence[Unit], terms: TermIndex | None, weights: dict[str, float]
+) -> np.ndarray:
+    """1 for a unit that opens by defining what the question is about: its subject (the words
+    before "is", "means", "refers to" …) holds `DEFINING_SUBJECT_SHARE` of the question's
+    weighted terms."""
+    out = np.zeros(len(units))
+    if terms is None or not weights:
+        return out
+    subjects = {
+        i: m.group("subject") for i, u in enumerate(units) if (m := _DEFINING.match(u.text))
+    }
+    if not subjects:
+        return out
+    present = terms.terms_of_each([subjects[i] for i in subjects])
+    top = max(weights.values())
+    # The subject must hold the question's rarest term, not only common ones.
+    for (i, _), held in zip(subjects.items(), present, strict=True):
+        share = terms.covered(weights, held)
+        rare = any(w >= top and terms.matches(t, held) for t, w in weights.items())
+        out[i] = 1.0 if share >= DEFINING_SUBJECT_SHARE or rare else 0.0
+    return out

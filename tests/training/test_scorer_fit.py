@@ -1,0 +1,80 @@
+"""Fitting the scorer on labelled rows, and the labels themselves (unit: no model involved)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.answer.features import UNIT_FEATURES
+from evals.datasets import EvalCase
+from training.scorer.collect import CaseRows, load, save, unit_label
+from training.scorer.fit import balanced_accuracy, choose_threshold, fit
+
+pytestmark = pytest.mark.unit
+
+
+def rows(collection: str, n: int, seed: int, scale: float = 1.0) -> list[CaseRows]:
+    """Synthetic questions: the answering unit has a higher cosine (times `scale`, so that the
+    collections' score scales differ); unanswerable questions have no such unit."""
+    rng = np.random.default_rng(seed)
+    out = []
+    col = UNIT_FEATURES.index("cosine")
+    gap = UNIT_FEATURES.index("cosine_gap")
+    for i in range(n):
+        answerable = i % 3 != 0
+        features = rng.normal(0, 0.05, (12, len(UNIT_FEATURES))).astype(np.float32)
+        features[:, col] = scale * (0.3 + rng.normal(0, 0.05, 12))
+        labels = np.zeros(12, dtype=np.float32)
+        if answerable:
+            features[3, col] = scale * 0.7
+            labels[3] = 1.0
+        features[:, gap] = features[:, col] - features[:, col].max()
+        row = CaseRows(
+            collection, f"{collection}-{i}", "dev", "single_fact", answerable, features,
+            labels, 0.5, 0, 0.0,
+        )  # fmt: skip
+        out.append(row)
+    return out
+
+
+def test_the_fitted_models_find_the_answer_and_tell_answerable_from_not() -> None:
+    train = rows("a", 60, 0) + rows("b", 60, 1, scale=0.6)
+    fitted = fit(train)
+    test = rows("c", 30, 2, scale=0.8)
+    wins = [int(np.argmax(fitted.units.predict(r.features, UNIT_FEATURES))) == 3 for r in test]
+    assert np.mean([w for w, r in zip(wins, test, strict=True) if r.answerable]) > 0.9
+    from training.scorer.fit import question_matrix
+
+    p = fitted.answerable.predict(question_matrix(test, fitted.units), fitted.answerable.features)
+    answerable = np.array([r.answerable for r in test])
+    assert balanced_accuracy(p, answerable, fitted.answerable.threshold) > 0.8
+
+
+def test_the_threshold_serves_every_collection_alike() -> None:
+    p = np.array([0.9, 0.8, 0.2, 0.6, 0.55, 0.1])
+    answerable = np.array([True, True, False, True, True, False])
+    names = ["a", "a", "a", "b", "b", "b"]
+    t = choose_threshold(p, answerable, names)
+    assert balanced_accuracy(p[:3], answerable[:3], t) == 1.0
+    assert balanced_accuracy(p[3:], answerable[3:], t) == 1.0
+
+
+def test_a_unit_is_labelled_by_the_share_of_the_facts_it_states() -> None:
+    case = EvalCase("c1", "Which two?", True, required_facts=[["Alpha"], ["Beta", "B."]])
+    assert unit_label("Alpha and Beta are both.", case) == 1.0
+    assert unit_label("Only alpha here.", case) == 0.5
+    clap = EvalCase("c2", "Q?", True, gold_sentences=["The river is long and wide."])
+    assert unit_label("The river is long and wide.", clap) == 1.0
+    assert unit_label("Something else.", clap) == 0.0
+    assert unit_label("Alpha", EvalCase("c3", "Q?", False, required_facts=[["Alpha"]])) == 0.0
+
+
+def test_rows_round_trip_through_the_cache_and_a_changed_key_misses(tmp_path: Path) -> None:
+    original = rows("a", 4, 0)
+    save(original, tmp_path / "a.npz", "k1")
+    loaded = load(tmp_path / "a.npz", "k1")
+    assert loaded is not None and [r.case_id for r in loaded] == [r.case_id for r in original]
+    assert np.allclose(loaded[1].features, original[1].features)
+    assert load(tmp_path / "a.npz", "k2") is None

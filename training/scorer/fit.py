@@ -1,0 +1,238 @@
+"""Fit the unit model and the answerability model on labelled rows (`training.scorer.collect`).
+
+Both are scikit-learn logistic regressions on standardised features, stored as plain JSON
+(`assistant.answer.scoring.LinearModel`). Every collection weighs the same whatever its size,
+and within one, every question the same: a collection of 600 ClapNQ questions must not decide
+what reads well in six policy PDFs. Unit labels are soft (the share of the facts a unit
+states): a unit is a positive with that weight and a negative with the rest, so a whole list
+that states every asked item outranks one item of it.
+
+The answerability model learns from the questions whose reading can decide them (`reachable`).
+Its inputs are chosen from a small family of feature sets
+(`ANSWERABLE_CANDIDATES`) by leaving one *training* collection out in turn: each candidate is
+fitted on the other training collections' rows and scored on the left-out one, and the set with
+the best mean balanced accuracy wins. So the inputs, the weights and the threshold are all chosen
+without the collection a leave-one-out fold reports. The threshold maximises the mean, over the
+training collections, of balanced accuracy (answerable questions answered, unanswerable ones
+declined).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from assistant.answer.answerability import QUESTION_FEATURES, summarise
+from assistant.answer.features import UNIT_FEATURES
+from assistant.answer.scoring import LinearModel
+from training.scorer.collect import CaseRows
+
+C = 1.0
+"""Inverse regularisation strength of both regressions (scikit-learn's default)."""
+ANSWERABLE_CANDIDATES: tuple[tuple[str, ...], ...] = (
+    ("best",),
+    ("best", "blend_best"),
+    ("best", "reader_max"),
+    ("best", "coverage_gap"),
+    ("best", "unknown"),
+    ("best", "terms_best"),
+    ("best", "blend_best", "coverage_gap", "unknown"),
+    ("best", "names_missing"),
+    ("best", "blend_best", "names_missing"),
+    ("best", "blend_best", "names_missing", "unknown"),
+    ("best", "best_gap", "reader_max", "coverage_gap", "unknown", "terms_best"),
+    ("blend_best",),
+    ("blend_best", "coverage_gap", "unknown"),
+    QUESTION_FEATURES,
+)
+"""The feature sets answerability may use; `fit` picks one by inner leave-one-collection-out."""
+
+
+def _weights(rows: Sequence[CaseRows]) -> dict[str, float]:
+    """Per question: 1 / (questions of its collection), so each collection sums to 1."""
+    per: dict[str, int] = defaultdict(int)
+    for r in rows:
+        per[r.collection] += 1
+    return {f"{r.collection}/{r.case_id}": 1.0 / per[r.collection] for r in rows}
+
+
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return mean, scale
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...]) -> LinearModel:
+    mean, scale = _standardise(x)
+    model = LogisticRegression(C=C, max_iter=2000)
+    model.fit((x - mean) / scale, y, sample_weight=w * len(w) / w.sum())
+    return LinearModel(
+        features=names,
+        mean=mean,
+        scale=scale,
+        coef=model.coef_[0].astype(np.float64),
+        intercept=float(model.intercept_[0]),
+    )
+
+
+def fit_units(rows: Sequence[CaseRows]) -> LinearModel:
+    """The unit model: P(the unit states what is asked) from `UNIT_FEATURES`."""
+    per_question = _weights(rows)
+    xs, ys, ws = [], [], []
+    for r in rows:
+        if not len(r.labels):
+            continue
+        w = per_question[f"{r.collection}/{r.case_id}"] / len(r.labels)
+        positive = r.labels.astype(np.float64)
+        xs += [r.features, r.features]
+        ys += [np.ones(len(positive)), np.zeros(len(positive))]
+        ws += [w * positive, w * (1 - positive)]
+    x = np.vstack(xs).astype(np.float64)
+    y = np.concatenate(ys)
+    weights = np.concatenate(ws)
+    keep = weights > 0
+    return _logistic(x[keep], y[keep], weights[keep], UNIT_FEATURES)
+
+
+def question_matrix(rows: Sequence[CaseRows], units: LinearModel) -> np.ndarray:
+    """`QUESTION_FEATURES` of each question, its units scored by `units`."""
+    out = []
+    for r in rows:
+        scores = units.predict(r.features, UNIT_FEATURES)
+        summary = summarise(
+            scores, r.features, UNIT_FEATURES, r.passage_top, r.unknown, r.gap, r.names_missing
+        )
+        out.append([summary[f] for f in QUESTION_FEATURES])
+    return np.array(out, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The two models fitted together."""
+
+    units: LinearModel
+    answerable: LinearModel
+
+
+def balanced_accuracy(p: np.ndarray, answerable: np.ndarray, threshold: float) -> float:
+    """Mean of the answered share of answerable questions and the declined share of the rest."""
+    parts = []
+    if answerable.any():
+        parts.append(float((p[answerable] >= threshold).mean()))
+    if (~answerable).any():
+        parts.append(float((p[~answerable] < threshold).mean()))
+    return float(np.mean(parts)) if parts else 0.0
+
+
+def choose_threshold(p: np.ndarray, answerable: np.ndarray, collections: Sequence[str]) -> float:
+    """The threshold maximising mean balanced accuracy over the collections (ties: the lower,
+    which answers more)."""
+    names = sorted(set(collections))
+    groups = {n: np.array([c == n for c in collections]) for n in names}
+    candidates = np.unique(np.round(np.concatenate([[0.0], p, [1.0]]), 4))
+    best, best_score = 0.5, -1.0
+    for t in candidates:
+        score = float(
+            np.mean([balanced_accuracy(p[g], answerable[g], float(t)) for g in groups.values()])
+        )
+        if score > best_score + 1e-9:
+            best, best_score = float(t), score
+    return best
+
+
+def _answerable_weights(rows: Sequence[CaseRows]) -> np.ndarray:
+    """Each collection weighs the same, and within it answerable and unanswerable questions."""
+    w = np.zeros(len(rows))
+    for name in {r.collection for r in rows}:
+        for label in (True, False):
+            mask = np.array([r.collection == name and r.answerable == label for r in rows])
+            if mask.any():
+                w[mask] = 0.5 / mask.sum()
+    return w
+
+
+def fit_answerable(
+    rows: Sequence[CaseRows], x: np.ndarray, features: tuple[str, ...]
+) -> LinearModel:
+    """The answerability model on `features` (columns of `x`, `QUESTION_FEATURES`), with the
+    threshold that serves the training collections best."""
+    columns = [QUESTION_FEATURES.index(f) for f in features]
+    y = np.array([r.answerable for r in rows])
+    model = _logistic(x[:, columns], y.astype(np.float64), _answerable_weights(rows), features)
+    p = model.predict(x[:, columns], features)
+    threshold = choose_threshold(p, y, [r.collection for r in rows])
+    return LinearModel(
+        model.features, model.mean, model.scale, model.coef, model.intercept, threshold=threshold
+    )
+
+
+def mean_balanced_accuracy(model: LinearModel, rows: Sequence[CaseRows], x: np.ndarray) -> float:
+    """Balanced accuracy at the model's threshold, averaged over the rows' collections."""
+    columns = [QUESTION_FEATURES.index(f) for f in model.features]
+    p = model.predict(x[:, columns], model.features)
+    y = np.array([r.answerable for r in rows])
+    names = sorted({r.collection for r in rows})
+    return float(
+        np.mean(
+            [
+                balanced_accuracy(p[m], y[m], model.threshold)
+                for n in names
+                if (m := np.array([r.collection == n for r in rows])).any()
+            ]
+        )
+    )
+
+
+def choose_features(rows: Sequence[CaseRows]) -> tuple[tuple[str, ...], dict[str, float]]:
+    """The candidate feature set with the best mean balanced accuracy when each training
+    collection in turn is left out (fitted on the others); its scores by candidate."""
+    names = sorted({r.collection for r in rows})
+    if len(names) < 2:
+        return QUESTION_FEATURES, {}
+    folds = []
+    for held in names:
+        train = [r for r in rows if r.collection != held]
+        test = [r for r in rows if r.collection == held]
+        units = fit_units(train)
+        folds.append((train, question_matrix(train, units), test, question_matrix(test, units)))
+    scores: dict[str, float] = {}
+    for candidate in ANSWERABLE_CANDIDATES:
+        values = [
+            mean_balanced_accuracy(fit_answerable(train, xt, candidate), test, xs)
+            for train, xt, test, xs in folds
+        ]
+        scores[",".join(candidate)] = round(float(np.mean(values)), 4)
+    best = max(ANSWERABLE_CANDIDATES, key=lambda c: scores[",".join(c)])
+    return best, scores
+
+
+def reachable(row: CaseRows) -> bool:
+    """Whether a question teaches the decision: unanswerable, or answerable with a unit that
+    states the answer among those read. An answerable question whose reading holds no answer is
+    a retrieval miss: declining it is all the decision can do, and learning from it would only
+    teach that weak readings may be answered."""
+    return not row.answerable or (len(row.labels) > 0 and float(row.labels.max()) > 0)
+
+
+def fit(rows: Sequence[CaseRows]) -> Fitted:
+    """Both models on `rows` (the dev halves of the training collections)."""
+    units = fit_units(rows)
+    decided = [r for r in rows if reachable(r)]
+    features, candidates = choose_features(decided)
+    answerable = fit_answerable(decided, question_matrix(decided, units), features)
+    card = {"answerable_candidates": candidates}
+    answerable = LinearModel(
+        answerable.features,
+        answerable.mean,
+        answerable.scale,
+        answerable.coef,
+        answerable.intercept,
+        answerable.threshold,
+        card,
+    )
+    return Fitted(units, answerable)
