@@ -202,6 +202,9 @@ class ChatRequest(BaseModel):
     stream: bool = Field(
         default=False, description="Answer as Server-Sent Events: citations, delta…, done."
     )
+    explain: bool = Field(
+        default=False, description="Return the explain trace with the answer (as `/v1/ask`)."
+    )
 
     @model_validator(mode="after")
     def _ends_with_a_question(self) -> ChatRequest:

@@ -210,14 +210,21 @@ def calibrate(
         typer.Option(help="Store the threshold in .env (ASSISTANT_ANSWER__REFUSAL_THRESHOLD)."),
     ] = False,
 ) -> None:
-    """Choose the refusal threshold that maximises balanced accuracy on a dev split."""
+    """Choose the blend rule's refusal threshold (`ASSISTANT_ANSWER__SCORER=blend`) that
+    maximises balanced accuracy on a dev split; the learned rule is fitted by `scorer train`."""
+    from assistant.container import Container
     from evals.calibrate import Rule, calibrate, write_env
     from evals.errors import DatasetUnavailable
+    from evals.suite import load
 
+    base = offline_container()
+    answer = base.settings.answer.model_copy(update={"scorer": "blend"})
+    blend = Container(base.settings.model_copy(update={"answer": answer}))
+    blend.__dict__["embedder"] = base.embedder
     results = {}
     for name in dataset or list(CALIBRATION_DATASETS):
         try:
-            container, cases = _load(name, limit)
+            container, cases = load(name, blend, limit)
         except DatasetUnavailable as exc:
             console.print(f"[yellow]skipped {name}:[/yellow] {exc}")
             continue
@@ -225,7 +232,6 @@ def calibrate(
     if not results:
         console.print("[red]no dataset to calibrate on[/red]")
         raise typer.Exit(2)
-    answer = offline_container().settings.answer
     chosen = calibrate(results, Rule(answer.coverage_gap_weight, answer.unknown_term_penalty))
     rule, threshold = chosen.rule, chosen.threshold
     table = Table(

@@ -74,9 +74,11 @@ async def chat(body: ChatRequest, assistant: AssistantDep, request_id: RequestId
     history = [Turn(m.role, m.content) for m in body.messages[:-1]]
     filters = body.filters.as_dict() if body.filters else None
     if not body.stream:
-        answer = await run_in_threadpool(assistant.answer, question, history, filters, body.top_k)
+        answer = await run_in_threadpool(
+            assistant.answer, question, history, filters, body.top_k, body.explain
+        )
         return ChatResponse(**answer_fields(answer), request_id=request_id)
-    events = assistant.stream(question, history, filters, body.top_k)
+    events = assistant.stream(question, history, filters, body.top_k, body.explain)
     first = await first_of(events)
     response: Response = stream_response(
         first,

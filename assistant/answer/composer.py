@@ -23,7 +23,7 @@ from assistant.answer.answer_types import (
     mentions,
 )
 from assistant.answer.answerability import Decision
-from assistant.answer.features import TermIndex, plural_question
+from assistant.answer.features import TermIndex, several_wanted
 from assistant.answer.reading import Reading, Unit
 from assistant.settings import AnswerSettings
 from assistant.text import LIST_UNIT_MIN_ITEMS, cite, snippet
@@ -41,7 +41,6 @@ _ABSENT = {
     "email": "the email address",
     "url": "the web address",
 }
-_PLURAL_VERB = re.compile(r"\b(?:are|were)\b", re.IGNORECASE)
 LIST_MARGIN = 0.12  # a list's passage may score this much below the best passage
 RESTRICTION_SHARE = 0.5  # a question term held by at most this share of a list's items narrows it
 
@@ -55,12 +54,6 @@ def _runs(items: list[int], units: list[Unit]) -> list[list[int]]:
         else:
             runs.append([i])
     return runs
-
-
-def several_wanted(question: str) -> bool:
-    """Whether a question may want several things: a plural noun, or a plural verb ("What are
-    …"): grammatical number, not a list of phrasings."""
-    return plural_question(question) or bool(_PLURAL_VERB.search(question))
 
 
 def _pairs(units: list[Unit]) -> dict[int, int]:
@@ -168,39 +161,16 @@ class ExtractiveComposer:
             return sorted((close, pairs[close]))
         sides = compared_sides(question)
         kinds = asked_types(question)
+        # A list answers a question that may want several things (a plural) and asks for no
+        # count and no comparison: the list (a run of items, or a lead-in with its items)
+        # scoring close to the best unit, or the best unit when it enumerates after a colon.
         if several_wanted(question) and not sides and "number" not in kinds:
-            # A list scoring close to the best unit answers as a list when the question may
-            # want several things (a plural) and asks for no count and no comparison.
             listed = self._close_list(units, scores, order, floor)
             if listed is not None:
                 return self._restricted(units, listed, question, weights) or listed
-        lead = units[best]
-        if lead.is_item:
-            # An item whose whole list scores close to it: the list answers.
-            whole = next(
-                (
-                    i
-                    for i, u in enumerate(units)
-                    if u.is_list
-                    and u.hit.chunk.id == lead.hit.chunk.id
-                    and lead.index in u.items
-                    and scores[i] >= floor
-                ),
-                None,
-            )
-            lead = units[whole] if whole is not None else lead
-        if lead.is_list:
-            # A whole list scored best: its items (those the question restricts it to), or
-            # the sentence that enumerates after a colon.
-            items = [
-                i
-                for i, u in enumerate(units)
-                if u.is_item and u.hit.chunk.id == lead.hit.chunk.id and u.index in lead.items
-            ]
-            if len(items) >= LIST_UNIT_MIN_ITEMS:
-                return self._restricted(units, items, question, weights) or items
-            if not lead.items:
-                return [best]
+            lead = units[best]
+            if lead.is_list and not lead.items:
+                return [best]  # a sentence that enumerates after a colon
         candidates = [i for i in order if scores[i] >= floor]
         chosen: list[int] = []
         lam = self._settings.mmr_lambda

@@ -55,7 +55,8 @@ def explain_trace(
             shares = contributions(reading.features[i])
             if shares is not None:
                 row["contributions"] = shares
-    quoted = [u["text"] for u in units if str(u["text"]) in answer.answer]
+    # A quoted unit appears with its citation before its closing punctuation.
+    quoted = [u["text"] for u in units if str(u["text"]).rstrip(".!?;:") in answer.answer]
     return {
         "question": question,
         "searched_as": searched,

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.answer.answer_types import asked_types, carries
+from assistant.answer.answer_types import asked_types, carries, compared_sides, mentions
 from assistant.answer.reading import Unit
 
 UNIT_FEATURES: tuple[str, ...] = (
@@ -43,6 +43,10 @@ UNIT_FEATURES: tuple[str, ...] = (
     "plural_x_list",
     "plural_x_whole",
     "list_items",
+    "several_x_item",
+    "yes_no_question",
+    "advice_x_yes_no",
+    "side_mentions",
     "words",
     "position",
 )
@@ -52,6 +56,13 @@ UNIT_FEATURES: tuple[str, ...] = (
 # word form, not a list of question phrasings; "-ss", "-us", "-is" endings are no plural.
 _PLURAL = re.compile(r"\b[a-z][\w-]*[a-z](?<![sui])s\b")
 _VALUE_KINDS = ("number", "date", "name", "email", "url", "ordinal")
+_PLURAL_VERB = re.compile(r"\b(?:are|were)\b", re.IGNORECASE)
+# A question answered by yes or no opens with an auxiliary verb: a closed grammatical class.
+_YES_NO = re.compile(
+    r"^\s*(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|may|must|"
+    r"shall)\b",
+    re.IGNORECASE,
+)
 # A defining sentence: a subject of a few words, then a copula or a verb of meaning ("X is …",
 # "X, or Y, refers to …"): closed-class verbs, not a vocabulary of any collection.
 _DEFINING = re.compile(
@@ -80,6 +91,17 @@ class TermIndex(Protocol):
 def plural_question(question: str) -> bool:
     """Whether the question holds a plural content word."""
     return bool(_PLURAL.search(question.lower()))
+
+
+def several_wanted(question: str) -> bool:
+    """Whether a question may want several things: a plural noun, or a plural verb ("What are
+    …"): grammatical number, not a list of phrasings."""
+    return plural_question(question) or bool(_PLURAL_VERB.search(question))
+
+
+def yes_no(question: str) -> bool:
+    """Whether the question opens with an auxiliary verb ("Should …", "Is …", "Does …")."""
+    return bool(_YES_NO.match(question))
 
 
 def unit_features(
@@ -117,6 +139,9 @@ def unit_features(
     defines = _defines(units, terms, weights)
     kinds = [k for k in asked_types(question) if k in _VALUE_KINDS]
     plural = 1.0 if plural_question(question) else 0.0
+    several = 1.0 if several_wanted(question) else 0.0
+    polar = 1.0 if yes_no(question) else 0.0
+    sides = compared_sides(question)
     rows = np.zeros((n, len(UNIT_FEATURES)), dtype=np.float64)
     for i, unit in enumerate(units):
         listish = 1.0 if unit.is_list or unit.is_item else 0.0
@@ -144,6 +169,10 @@ def unit_features(
             plural * listish,
             plural * (1.0 if unit.is_list else 0.0),
             math.log1p(len(unit.items)),
+            several * (1.0 if unit.is_item else 0.0),
+            polar,
+            polar * (1.0 if unit.advice else 0.0),
+            (sum(mentions(side, unit.text) for side in sides) / len(sides)) if sides else 0.0,
             math.log1p(len(unit.text.split())),
             math.log1p(unit.index),
         )

@@ -3,7 +3,8 @@ in timing proxies before it builds the `Assistant`, which then runs them as usua
 
 Only the outermost timed call counts, so the embedding the composer or the verifier does inside
 their own stage is part of that stage; `embed` is the question's embedding, `evidence` the
-unknown-term and coverage-gap checks the pipeline runs between retrieval and composition.
+unknown-term and coverage-gap checks the pipeline runs between retrieval and reading, `reading`
+the units' vectors, features and the learned scorer, `answerability` the decision.
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ from typing import Any
 
 from assistant.container import Container
 
-STAGES = ("embed", "retrieval", "ranking", "evidence", "composition", "verification")
+STAGES = (
+    "embed",
+    "retrieval",
+    "ranking",
+    "evidence",
+    "reading",
+    "answerability",
+    "composition",
+    "verification",
+)
 """In pipeline order; the report adds `other` (the rest of the answer's time)."""
 
 WRAPPED: dict[str, dict[str, str]] = {
@@ -22,6 +32,8 @@ WRAPPED: dict[str, dict[str, str]] = {
     "lexical": {"unknown_terms": "evidence", "coverage_gap": "evidence"},
     "retriever": {"retrieve": "retrieval"},
     "ranker": {"rank": "ranking"},
+    "scorer": {"read": "reading"},
+    "answerability": {"decide": "answerability"},
     "composer": {"compose": "composition"},
     "verifier": {"verify": "verification"},
 }

@@ -122,7 +122,7 @@ def test_coverage_is_full_partial_or_none(client: TestClient) -> None:
     assert ask("How many businesses does the European Clusters Alliance reach?")["coverage"] == (
         "full"
     )
-    partial = ask("How much does it cost to apply for the Cluster Management Quality Label?")
+    partial = ask("What is the budget of the Cluster Booster Academy?")
     assert partial["coverage"] == "partial" and partial["refused"] is False
     assert partial["answer"].startswith("The documents do not give")
     refused = ask("Who won the football world cup in 1998?")
@@ -134,8 +134,7 @@ def test_coverage_is_full_partial_or_none(client: TestClient) -> None:
             "messages": [
                 {
                     "role": "user",
-                    "content": "How much does it cost to apply for the Cluster Management Quality "
-                    "Label?",
+                    "content": "What is the budget of the Cluster Booster Academy?",
                 }
             ],
         },

@@ -141,7 +141,7 @@ def test_a_demonym_finds_its_country(indexed: Stack) -> None:
 @pytest.mark.integration
 def test_an_absent_figure_gives_a_partial_answer(indexed: Stack) -> None:
     answer = indexed.container.assistant.answer(
-        "How much does it cost to apply for the Cluster Management Quality Label?"
+        "What is the budget of the Cluster Booster Academy?"
     )
     assert answer.coverage == "partial" and not answer.refused
     assert answer.answer.startswith("The documents do not give the figure asked for.")

@@ -16,19 +16,19 @@ from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
 
-# Measured in session 4 (restricted lists, partial answers, rule recalibrated on three dev halves:
-# coverage gap 0.2, unknown-term penalty 0.06, threshold 0.5639): recall@5 1.0, MRR 0.964, fact
-# hit 0.947, refusal accuracy 0.778 (refused or partial), accuracy 0.897, false refusals 0.0145.
-# Session 8 (the reader at weight 0.35; gap 0.2, unknown-term penalty 0.1, threshold 0.5148):
-# gold dev / test fact hit 0.936 / 0.978, accuracy 0.936 / 0.850, false refusals 0.
+# Measured 2026-12-03 (commit b32f443 and after, AMD EPYC 2 cores), the whole gold set through the
+# learned scorer and answerability (`assistant/models/scorer/`, fitted on the dev halves of gold,
+# real-policy, ClapNQ and pdf-stress): recall@5 1.0, MRR 0.964, fact hit 0.819, refusal accuracy
+# 0.833, accuracy 0.805, false refusals 0.0725. The former hand blend measured fact hit 0.947 and
+# accuracy 0.89 here (fitted to this set; README "Reading that generalises, measured").
 FLOORS = {
     "recall@5": 0.97,
     "mrr": 0.93,
-    "fact_hit": 0.91,
-    "refusal_accuracy": 0.72,
-    "accuracy": 0.86,
+    "fact_hit": 0.78,
+    "refusal_accuracy": 0.78,
+    "accuracy": 0.77,
 }
-CEILINGS = {"false_refusal_rate": 0.06}
+CEILINGS = {"false_refusal_rate": 0.10}
 
 
 def test_gold_set_meets_the_floors(indexed: Stack, tmp_path: Path) -> None:

@@ -36,6 +36,12 @@ def commit() -> str:
         return "unknown"
 
 
+def _candidates(model: LinearModel) -> str:
+    scores = (model.card or {}).get("answerable_candidates", {})
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    return "; ".join(f"`{name}` {value:.3f}" for name, value in ranked) or "–"
+
+
 def _weights(model: LinearModel) -> str:
     pairs = sorted(zip(model.features, model.coef, strict=True), key=lambda p: -abs(p[1]))
     return "\n".join(f"| `{f}` | {w:+.3f} |" for f, w in pairs)
@@ -44,12 +50,11 @@ def _weights(model: LinearModel) -> str:
 def _loco_table(loco: dict[str, Any]) -> str:
     rows = [
         "| held-out collection (test half) | cases | fact hit | refusal acc. | false refusal "
-        "| partial | accuracy | unit AUC | top-1 | answerable AUC | blend fact hit | blend "
-        "refusal acc. |",
+        "| partial | accuracy | unit AUC | top-1 | answerable AUC | inputs chosen | threshold |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, fold in loco.get("folds", {}).items():
-        learned, blend = fold["learned"], fold.get("blend", {})
+        learned = fold["learned"]
 
         def f(d: dict[str, Any], k: str) -> str:
             v = d.get(k)
@@ -59,8 +64,8 @@ def _loco_table(loco: dict[str, Any]) -> str:
             f"| {name} | {f(learned, 'cases')} | {f(learned, 'fact_hit')} | "
             f"{f(learned, 'refusal_accuracy')} | {f(learned, 'false_refusal_rate')} | "
             f"{f(learned, 'partial_rate')} | {f(learned, 'accuracy')} | {fold['unit_auc']:.3f} | "
-            f"{fold['top1']:.3f} | {fold['answerable_auc']:.3f} | {f(blend, 'fact_hit')} | "
-            f"{f(blend, 'refusal_accuracy')} |"
+            f"{fold['top1']:.3f} | {fold['answerable_auc']:.3f} | "
+            f"{', '.join(fold.get('inputs', [])) or '–'} | {fold['threshold']:.3f} |"
         )
     return "\n".join(rows)
 
@@ -87,7 +92,10 @@ stored as JSON and evaluated with numpy at answer time (`assistant/answer/scorin
 - **Base:** none (fitted from scratch; no pretrained weights). Licence: the project's.
 - **Data:** the dev halves only ({data}). Unit labels: the share of a case's required facts
   the unit states (ClapNQ: whether it covers a gold sentence); unanswerable questions' units are
-  negatives. Each collection weighs the same; test halves are never used to fit.
+  negatives. Answerability learns from unanswerable questions and from answerable ones whose
+  reading holds an answer unit. Each collection weighs the same; test halves are never used.
+- **Answerability inputs** (mean balanced accuracy, each training collection left out in turn,
+  dev halves): {_candidates(answerable)}
 - **Command:** `make train-scorer` (= `cluster-assistant scorer train`); the leave-one-out
   table below: `cluster-assistant eval loco`.
 - **Measured:** {date.today().isoformat()}, commit {commit()}, {machine()}.
@@ -95,8 +103,8 @@ stored as JSON and evaluated with numpy at answer time (`assistant/answer/scorin
 ## Leave one collection out
 
 Each row: both models fitted on the *other* collections' dev halves (threshold included), then
-this collection's test half answered end to end. "blend" is the former hand-weighted rule
-(`ASSISTANT_ANSWER__SCORER=blend`) on the same half.
+this collection's test half answered end to end (`cluster-assistant eval loco`). Top-1: the share
+of answerable questions whose reading holds an answer unit where the best-scored unit is one.
 
 {_loco_table(loco) if loco else "(not measured with these models)"}
 

@@ -146,6 +146,7 @@ def loco(
         entry: dict[str, Any] = {
             "trained_on": [n for n in names if n != held],
             "threshold": round(fitted.answerable.threshold, 4),
+            "inputs": list(fitted.answerable.features),
             "unit_auc": unit_auc(fitted.units, test_rows),
             "top1": top1(fitted.units, test_rows),
             "answerable_auc": answerable_auc(fitted, test_rows),
