@@ -218,7 +218,7 @@ class Assistant:
             )
         return replace(
             answer,
-            answer=f"{answer.note} {checked.answer}" if answer.note else checked.answer,
+            answer=_with_note(answer.note, checked.answer),
             citations=checked.citations,
             support=checked.support,
             flagged=checked.flagged,
@@ -290,6 +290,13 @@ class Assistant:
         hits = self._ranker.rank(question, fused, k)
         # A follow-up ("when is the one in Charleroi?") is scored with the turns before it.
         return (mixed if context else own), hits
+
+
+def _with_note(note: str, text: str) -> str:
+    """The answer text after its note: on a line of its own before a bulleted list."""
+    if not note:
+        return text
+    return f"{note}\n{text}" if text.startswith("- ") else f"{note} {text}"
 
 
 def _replay(answer: Answer) -> Iterator[StreamEvent]:

@@ -23,7 +23,8 @@ from assistant.answer.answer_types import (
     mentions,
 )
 from assistant.answer.answerability import Decision
-from assistant.answer.features import TermIndex, several_wanted
+from assistant.answer.features import TermIndex, several_wanted, yes_no
+from assistant.answer.followup import named
 from assistant.answer.reading import Reading, Unit
 from assistant.settings import AnswerSettings
 from assistant.text import LIST_UNIT_MIN_ITEMS, cite, snippet
@@ -42,6 +43,7 @@ _ABSENT = {
     "url": "the web address",
 }
 LIST_MARGIN = 0.12  # a list's passage may score this much below the best passage
+_WORD = re.compile(r"[\w’'-]+")
 RESTRICTION_SHARE = 0.5  # a question term held by at most this share of a list's items narrows it
 
 
@@ -105,6 +107,11 @@ class ExtractiveComposer:
         # Whether a unit is about the question, judged once per unit for every use below.
         about = cache(lambda i: self._about(units[i], weights)) if weights else None
         order = reading.order
+        member = self._membership(units, scores, order, question)
+        if member is not None:
+            chosen, note = member
+            answer = self._render(units, chosen, decision.evidence)
+            return replace(answer, note=note, coverage="partial") if note else answer
         chosen = self._select(units, reading.vectors, scores, order, question, weights, about)
         answer = self._render(units, chosen, decision.evidence)
         absent = self._absent_values(units, order, question, about)
@@ -186,6 +193,61 @@ class ExtractiveComposer:
         chosen, added = self._with_asked_values(units, chosen, order, question, kinds, about)
         return self._with_both_sides(units, chosen, order, question, kinds, sides, added)
 
+    def _membership(
+        self, units: list[Unit], scores: np.ndarray, order: list[int], question: str
+    ) -> tuple[list[int], str] | None:
+        """A yes/no question about whether something belongs to a list ("Is Estonia represented
+        in the Alliance?", "Does Portugal Clusters belong to …?"), answered against the
+        best-scoring list close to the best passage: the items naming it, or, when none does
+        and its passage never names it, the whole list after a fixed note saying it is not in
+        it. The item is what the question names that the list's title, heading and lead-in do
+        not. None for any other question."""
+        if not yes_no(question) or compared_sides(question):
+            return None
+        names = named(question)
+        listed = self._close_list(units, scores, order, 0.0) if names else None
+        if not listed:
+            return None
+        chunk = units[listed[0]].hit.chunk
+        lead = " ".join(
+            u.text
+            for u in units
+            if u.hit.chunk.id == chunk.id and not (u.is_item or u.is_row or u.is_list)
+        )
+        frame = self._words(f"{chunk.title} {chunk.section or ''} {lead}")
+        items = [n for n in names if not self._words(n) <= frame]
+        if not items:
+            return None
+        item = items[0]
+        wanted = self._words(item)
+        # Every entry of the list's document among the candidates: a long list spans passages.
+        entries = [
+            i
+            for i, u in enumerate(units)
+            if (u.is_item or u.is_row) and u.hit.chunk.doc_id == chunk.doc_id
+        ]
+        naming = [i for i in entries if self._holds(wanted, self._words(units[i].text))]
+        if naming:
+            return naming, ""
+        passages = {u.hit.chunk.id: u.hit.chunk.text for u in units}
+        if self._holds(wanted, self._words(" ".join(passages.values()))):
+            return None  # named elsewhere in the passages: not a plain absence
+        return listed, f"{item} is not among the entries of this list that the documents give:"
+
+    def _words(self, text: str) -> set[str]:
+        """The terms of `text` (stemmed when a term index is given, else lower-case words)."""
+        if self._terms is not None:
+            return self._terms.terms_of(text)
+        return {w.lower() for w in _WORD.findall(text)}
+
+    def _holds(self, wanted: set[str], present: set[str]) -> bool:
+        """Whether every one of `wanted` is in `present` (by root, with a term index)."""
+        if not wanted:
+            return False
+        if self._terms is not None:
+            return all(self._terms.matches(t, present) for t in wanted)
+        return wanted <= present
+
     def _close_list(
         self, units: list[Unit], scores: np.ndarray, order: list[int], floor: float
     ) -> list[int] | None:
@@ -198,7 +260,7 @@ class ExtractiveComposer:
         for i, unit in enumerate(units):
             if unit.hit.score < top - LIST_MARGIN:
                 continue
-            if unit.is_item:
+            if unit.is_item or unit.is_row:
                 by_chunk.setdefault(unit.hit.chunk.id, []).append(i)
             elif unit.is_list and unit.items:
                 members = [
@@ -231,7 +293,10 @@ class ExtractiveComposer:
         lead = " ".join(
             u.text
             for u in units
-            if u.hit.chunk.id == chunk.id and not u.is_item and not (u.is_list and u.items)
+            if u.hit.chunk.id == chunk.id
+            and not u.is_item
+            and not u.is_row
+            and not (u.is_list and u.items)
         )
         shared = self._terms.terms_of(f"{chunk.title} {lead}")
         # The question's plurals name what is listed ("events and trainings"), not a restriction.
@@ -239,7 +304,11 @@ class ExtractiveComposer:
         narrow = {t: w for t, w in weights.items() if not self._terms.matches(t, shared)}
         if not narrow:
             return []
-        pool = [i for i, u in enumerate(units) if u.is_item and u.hit.chunk.doc_id == chunk.doc_id]
+        pool = [
+            i
+            for i, u in enumerate(units)
+            if (u.is_item or u.is_row) and u.hit.chunk.doc_id == chunk.doc_id
+        ]
         present = self._terms.terms_of_each([units[i].text for i in pool])
         has = {t: [self._terms.matches(t, terms) for terms in present] for t in narrow}
         # A term most items share defines the list ("represented by …"); one that a few items

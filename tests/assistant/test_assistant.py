@@ -152,3 +152,14 @@ def test_an_absent_figure_gives_a_partial_answer(indexed: Stack) -> None:
     assert full.coverage == "full" and "900" in full.answer
     declined = indexed.container.assistant.answer("What is the capital of Mongolia?")
     assert declined.refused and declined.coverage == "none"
+
+
+@pytest.mark.integration
+def test_a_yes_no_question_about_membership_is_answered_from_the_list(indexed: Stack) -> None:
+    assistant = indexed.container.assistant
+    member = assistant.answer("Does Portugal belong to the European Clusters Alliance?")
+    assert "Portugal Clusters" in member.answer and member.coverage == "full"
+    absent = assistant.answer("Is Estonia represented in the European Clusters Alliance?")
+    assert absent.coverage == "partial" and not absent.refused
+    assert absent.answer.startswith("Estonia is not among the entries of this list")
+    assert absent.citations and "Estonia" not in absent.answer.split(":", 1)[1]

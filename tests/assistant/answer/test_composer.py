@@ -343,3 +343,21 @@ def test_a_reader_with_no_weight_is_never_asked() -> None:
     comp = Composed(emb, settings, reader=reader)
     comp.compose("wage?", emb.embed(["wage"])[0], [hit("The wage is 13.5% higher.", 0.9, 0)])
     assert reader.seen == []
+
+
+def test_a_yes_no_question_about_a_list_member_gets_its_entry_or_the_note() -> None:
+    emb = KeywordEmbedder()
+    comp = Composed(emb, AnswerSettings(refusal_threshold=0.1), None, WordTerms())
+    text = (
+        "Members of the alliance:\n- Portugal wage cluster\n- Spain wage cluster\n"
+        "- Italy wage cluster"
+    )
+    hits = [hit(text, 0.9, 0)]
+    present = comp.compose("Is Spain in the alliance?", emb.embed(["alliance wage"])[0], hits)
+    assert present.answer == "Spain wage cluster [1]" and present.coverage == "full"
+    absent = comp.compose("Is Estonia in the alliance?", emb.embed(["alliance wage"])[0], hits)
+    assert absent.coverage == "partial" and absent.note.startswith("Estonia is not among")
+    assert absent.answer.count("wage cluster [1]") == 3 and absent.citations
+    # Not a yes/no question: the list route, not the membership note.
+    listed = comp.compose("Which members are there?", emb.embed(["alliance wage"])[0], hits)
+    assert listed.note == ""
