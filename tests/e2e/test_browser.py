@@ -483,7 +483,7 @@ def test_refusals_and_errors_are_shown_plainly(tab: Tab) -> None:
 
 def test_a_partial_answer_is_labelled(tab: Tab) -> None:
     _open_widget(tab)
-    answer = _ask(tab, "How much does it cost to apply for the Cluster Management Quality Label?")
+    answer = _ask(tab, "What is the budget of the Cluster Booster Academy?")
     expect(answer.locator(".partial-label")).to_have_text(
         "Partial answer: the documents do not give what was asked"
     )
