@@ -39,11 +39,21 @@ def _judge(name: str) -> tuple[Any, str | None]:
     return judge, judge.name if judge is not None else None
 
 
-def _load(dataset: str, limit: int | None, half: str = "all") -> tuple[Any, Any]:
-    """The container and cases of `dataset` (DatasetUnavailable when its files are absent)."""
+def _load(
+    dataset: str, limit: int | None, half: str = "all", scorer: str | None = None
+) -> tuple[Any, Any]:
+    """The container and cases of `dataset` (DatasetUnavailable when its files are absent),
+    answering with `scorer` (`answer.scorer`) when given."""
+    from assistant.container import Container
     from evals.suite import load
 
-    return load(dataset, offline_container(), limit, half)
+    container = offline_container()
+    if scorer is not None:
+        answer = container.settings.answer.model_copy(update={"scorer": scorer})
+        scoped = Container(container.settings.model_copy(update={"answer": answer}))
+        scoped.__dict__["embedder"] = container.embedder
+        container = scoped
+    return load(dataset, container, limit, half)
 
 
 def _evaluate(
@@ -212,19 +222,13 @@ def calibrate(
 ) -> None:
     """Choose the blend rule's refusal threshold (`ASSISTANT_ANSWER__SCORER=blend`) that
     maximises balanced accuracy on a dev split; the learned rule is fitted by `scorer train`."""
-    from assistant.container import Container
     from evals.calibrate import Rule, calibrate, write_env
     from evals.errors import DatasetUnavailable
-    from evals.suite import load
 
-    base = offline_container()
-    answer = base.settings.answer.model_copy(update={"scorer": "blend"})
-    blend = Container(base.settings.model_copy(update={"answer": answer}))
-    blend.__dict__["embedder"] = base.embedder
     results = {}
     for name in dataset or list(CALIBRATION_DATASETS):
         try:
-            container, cases = load(name, blend, limit)
+            container, cases = _load(name, limit, scorer="blend")
         except DatasetUnavailable as exc:
             console.print(f"[yellow]skipped {name}:[/yellow] {exc}")
             continue
@@ -232,6 +236,7 @@ def calibrate(
     if not results:
         console.print("[red]no dataset to calibrate on[/red]")
         raise typer.Exit(2)
+    answer = offline_container().settings.answer
     chosen = calibrate(results, Rule(answer.coverage_gap_weight, answer.unknown_term_penalty))
     rule, threshold = chosen.rule, chosen.threshold
     table = Table(

@@ -201,7 +201,8 @@ def test_eval_half_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_calibrate_skips_absent_datasets(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fake_load(name: str, limit: int | None, half: str = "all") -> Any:
+    def fake_load(name: str, limit: int | None, half: str = "all", scorer: Any = None) -> Any:
+        assert scorer == "blend"  # calibrate tunes the blend rule's threshold
         if name != "gold":
             raise DatasetUnavailable(f"{name} files not found")
         return None, IDS
