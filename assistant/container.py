@@ -122,9 +122,10 @@ class Container:
 
     @cached_property
     def answerability(self) -> Answerability:
-        """The decision to answer or decline (`answer.scorer`)."""
+        """The decision to answer or decline (`answer.decision`, by default `answer.scorer`'s)."""
         answer = self.settings.answer
-        if answer.scorer == "learned":
+        rule = answer.decision if answer.decision != "auto" else answer.scorer
+        if rule == "learned":
             return LearnedAnswerability(answer.scorer_dir / ANSWERABLE_MODEL, answer)
         return ThresholdAnswerability(answer)
 

@@ -138,6 +138,14 @@ class AnswerSettings(BaseModel):
             "cosine, passage score and reader score with the absolute `refusal_threshold`."
         ),
     )
+    decision: Literal["auto", "learned", "threshold"] = Field(
+        default="auto",
+        description=(
+            "How answerability is decided: `learned` (the model in `scorer_dir`), `threshold` "
+            "(the blend's best unit minus penalties against `refusal_threshold`), or `auto`: "
+            "the rule that goes with `scorer`."
+        ),
+    )
     scorer_dir: Path = Field(
         default=PROJECT_ROOT / "assistant" / "models" / "scorer",
         description="Where the learned scorer's `unit.json` and `answerable.json` are read from.",

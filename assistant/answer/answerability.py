@@ -148,7 +148,8 @@ def summarise(
 
 
 class ThresholdAnswerability:
-    """The absolute rule: best blended score − penalties ≥ `refusal_threshold`."""
+    """The absolute rule: best blended score − penalties ≥ `refusal_threshold` (the blend of the
+    units' features, whichever scorer ranked them)."""
 
     def __init__(self, settings: AnswerSettings) -> None:
         self._settings = settings
@@ -162,11 +163,15 @@ class ThresholdAnswerability:
         """Answer when the penalised best score reaches the threshold."""
         inputs = question_features(reading, unknown_terms, coverage_gap)
         s = self._settings
-        best = float(reading.scores.max()) if len(reading.scores) else 0.0
+        units = bool(reading.units)
+        # The best unit under the hand blend (its weights from `reader_weight`), whichever
+        # scorer ranked the units.
+        blend = BlendModel(s.reader_weight)
+        best = float(blend.score(reading.features, reading.feature_names).max()) if units else 0.0
         evidence = (
             best - s.unknown_term_penalty * inputs["unknown"] - s.coverage_gap_weight * coverage_gap
         )
-        answerable = bool(reading.units) and evidence >= s.refusal_threshold
+        answerable = units and evidence >= s.refusal_threshold
         return Decision(answerable, evidence, s.refusal_threshold, "threshold", inputs)
 
 

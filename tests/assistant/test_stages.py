@@ -1,6 +1,7 @@
 """The answer stages: the container wires Protocol implementations, and a ranker plugs in."""
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +64,19 @@ def test_a_ranker_sees_its_candidates_and_decides_the_order(indexed: Stack) -> N
     assert [h.rank for h in ranked] == [0, 1, 2]
     container.assistant.warm_up()
     assert ranker.warmed
+
+
+@pytest.mark.unit
+def test_the_decision_rule_follows_the_scorer_unless_set(tmp_path: Path) -> None:
+    from assistant.answer.answerability import LearnedAnswerability, ThresholdAnswerability
+    from tests.conftest import make_settings
+
+    def rule(**answer: str) -> object:
+        settings = make_settings(tmp_path)
+        settings = settings.model_copy(update={"answer": settings.answer.model_copy(update=answer)})
+        return Container(settings).answerability
+
+    assert isinstance(rule(), LearnedAnswerability)
+    assert isinstance(rule(scorer="blend"), ThresholdAnswerability)
+    assert isinstance(rule(decision="threshold"), ThresholdAnswerability)
+    assert isinstance(rule(scorer="blend", decision="learned"), LearnedAnswerability)
