@@ -44,15 +44,11 @@ def _load(
 ) -> tuple[Any, Any]:
     """The container and cases of `dataset` (DatasetUnavailable when its files are absent),
     answering with `scorer` (`answer.scorer`) when given."""
-    from assistant.container import Container
-    from evals.suite import load
+    from evals.suite import answering_with, load
 
     container = offline_container()
     if scorer is not None:
-        answer = container.settings.answer.model_copy(update={"scorer": scorer})
-        scoped = Container(container.settings.model_copy(update={"answer": answer}))
-        scoped.__dict__["embedder"] = container.embedder
-        container = scoped
+        container = answering_with(container, scorer=scorer)
     return load(dataset, container, limit, half)
 
 

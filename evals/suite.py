@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from assistant.container import Container
 from assistant.embedder import SentenceTransformerEmbedder
@@ -21,6 +22,17 @@ from evals.errors import DatasetUnavailable
 from evals.splits import check, select
 from ingest.documents import slugify
 from ingest.pipeline import Ingestor, IngestReport
+
+
+def answering_with(container: Container, **answer: Any) -> Container:
+    """A container over the same store whose answer settings take `answer` (e.g. `scorer`,
+    `scorer_dir`), sharing the loaded embedder."""
+    settings = container.settings
+    scoped = Container(
+        settings.model_copy(update={"answer": settings.answer.model_copy(update=answer)})
+    )
+    scoped.__dict__["embedder"] = container.embedder
+    return scoped
 
 
 def closed_corpus_container(

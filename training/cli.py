@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from assistant.cli import console
+
+if TYPE_CHECKING:
+    from assistant.container import Container
+    from training.scorer.loco import Collected
 
 scorer_app = typer.Typer(
     help="The answer scorer: `scorer train` (the shipped models), `scorer loco` (leave one "
@@ -31,7 +35,9 @@ Fresh = Annotated[
 ]
 
 
-def _gather(names: list[str] | None, fresh: bool) -> tuple[object, list[str], dict[str, object]]:
+def _gather(
+    names: list[str] | None, fresh: bool
+) -> tuple[Container, list[str], dict[str, Collected]]:
     from assistant.container import Container
     from training.scorer.collections import COLLECTIONS
     from training.scorer.loco import gather
@@ -40,7 +46,7 @@ def _gather(names: list[str] | None, fresh: bool) -> tuple[object, list[str], di
     chosen = names or list(COLLECTIONS)
     cache = base.settings.data_dir / "training" / "scorer"
     collected = gather(base, chosen, cache, fresh, progress=console.print)
-    return base, chosen, dict(collected)
+    return base, chosen, collected
 
 
 @scorer_app.command("train")
@@ -56,19 +62,15 @@ def train(
     from assistant.answer.scoring import SCORER_DIR
     from training.scorer import card
     from training.scorer.fit import fit
-    from training.scorer.loco import Collected, save
+    from training.scorer.loco import save
 
     _, names, collected = _gather(collection, fresh)
-    rows = [r for n in names for r in collected[n].rows if r.half == "dev"]  # type: ignore[attr-defined]
+    rows = [r for n in names for r in collected[n].rows if r.half == "dev"]
     fitted = fit(rows)
     save(fitted, SCORER_DIR)
     report_path = loco_report or DEFAULT_OUT / "loco.json"
     report = json.loads(report_path.read_text()) if report_path.is_file() else None
-    trained_on = {
-        n: sum(r.half == "dev" for r in c.rows)
-        for n, c in collected.items()
-        if isinstance(c, Collected)
-    }
+    trained_on = {n: sum(r.half == "dev" for r in c.rows) for n, c in collected.items()}
     path = card.write(SCORER_DIR, fitted.units, fitted.answerable, trained_on, report)
     console.print(f"models and card written to {path.parent}/")
 
@@ -88,6 +90,6 @@ def loco_command(
     from training.scorer.loco import loco
 
     base, names, collected = _gather(collection, fresh)
-    report = loco(base, names, out, collected, baseline, progress=console.print)  # type: ignore[arg-type]
+    report = loco(base, names, out, collected, baseline, progress=console.print)
     sys.stdout.write(json.dumps(report, indent=1) + "\n")
     console.print(f"written to {out}/loco.json")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -182,14 +183,11 @@ class LearnedAnswerability:
     def __init__(self, path: Path, settings: AnswerSettings) -> None:
         self._path = path
         self._settings = settings
-        self._model: LinearModel | None = None
 
-    @property
+    @cached_property
     def model(self) -> LinearModel:
         """The fitted model (read once)."""
-        if self._model is None:
-            self._model = LinearModel.load(self._path)
-        return self._model
+        return LinearModel.load(self._path)
 
     def warm_up(self) -> None:
         """Read the model now."""

@@ -23,7 +23,7 @@ from assistant.answer.answer_types import (
     mentions,
 )
 from assistant.answer.answerability import Decision
-from assistant.answer.features import TermIndex, several_wanted, yes_no
+from assistant.answer.features import PLURAL, TermIndex, several_wanted, yes_no
 from assistant.answer.followup import named
 from assistant.answer.reading import Reading, Unit
 from assistant.settings import AnswerSettings
@@ -34,7 +34,6 @@ REFUSAL = "The documents I have do not answer this question."
 # "Which of the …", "which among …": the question restricts a list to the items that match.
 _RESTRICTED = re.compile(r"^\s*(?:what|which)\s+(?:ones\s+)?(?:of|among)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w-]+")
-_PLURAL = re.compile(r"\b[a-z][\w-]*[a-z](?<![sui])s\b")
 _ABSENT = {
     "number": "the figure",
     "date": "the date",
@@ -300,7 +299,7 @@ class ExtractiveComposer:
         )
         shared = self._terms.terms_of(f"{chunk.title} {lead}")
         # The question's plurals name what is listed ("events and trainings"), not a restriction.
-        shared |= self._terms.terms_of(" ".join(_PLURAL.findall(question)))
+        shared |= self._terms.terms_of(" ".join(PLURAL.findall(question)))
         narrow = {t: w for t, w in weights.items() if not self._terms.matches(t, shared)}
         if not narrow:
             return []

@@ -54,7 +54,7 @@ UNIT_FEATURES: tuple[str, ...] = (
 
 # A plural content word ("clusters", "priorities"): the question may want several things. A
 # word form, not a list of question phrasings; "-ss", "-us", "-is" endings are no plural.
-_PLURAL = re.compile(r"\b[a-z][\w-]*[a-z](?<![sui])s\b")
+PLURAL = re.compile(r"\b[a-z][\w-]*[a-z](?<![sui])s\b")
 _VALUE_KINDS = ("number", "date", "name", "email", "url", "ordinal")
 _PLURAL_VERB = re.compile(r"\b(?:are|were)\b", re.IGNORECASE)
 # A question answered by yes or no opens with an auxiliary verb: a closed grammatical class.
@@ -90,7 +90,7 @@ class TermIndex(Protocol):
 
 def plural_question(question: str) -> bool:
     """Whether the question holds a plural content word."""
-    return bool(_PLURAL.search(question.lower()))
+    return bool(PLURAL.search(question.lower()))
 
 
 def several_wanted(question: str) -> bool:
@@ -122,9 +122,10 @@ def unit_features(
     spread = float(cos.std()) or 1.0
     if terms is not None and weights:
         own = terms.terms_of_each([u.text for u in units])
+        chunks = {u.hit.chunk.id: u.hit.chunk for u in units}
         heads = {
-            u.hit.chunk.id: terms.terms_of(f"{u.hit.chunk.title} {u.hit.chunk.section or ''}")
-            for u in units
+            cid: terms.terms_of(f"{chunk.title} {chunk.section or ''}")
+            for cid, chunk in chunks.items()
         }
         covered = np.array([terms.covered(weights, t) for t in own])
         heading = np.array([terms.covered(weights, heads[u.hit.chunk.id]) for u in units])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -137,14 +138,11 @@ class LearnedModel:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._model: LinearModel | None = None
 
-    @property
+    @cached_property
     def model(self) -> LinearModel:
         """The fitted model (read from its JSON file once)."""
-        if self._model is None:
-            self._model = LinearModel.load(self._path)
-        return self._model
+        return LinearModel.load(self._path)
 
     def score(self, features: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
         """P(answers) of each row."""

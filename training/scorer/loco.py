@@ -21,6 +21,7 @@ from assistant.container import Container
 from evals.metrics import auc
 from evals.runner import run
 from evals.splits import select
+from evals.suite import answering_with
 from training.scorer.collect import CaseRows, collect
 from training.scorer.collections import open_collection
 from training.scorer.fit import Fitted, fit, question_matrix
@@ -55,9 +56,7 @@ def gather(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Collected]:
     """Every collection opened (ingested when needed) and its rows collected (cached)."""
-    blend = with_scorer(base.settings, "blend", None)
-    reading = Container(blend)
-    reading.__dict__["embedder"] = base.embedder
+    reading = answering_with(base, scorer="blend")
     out: dict[str, Collected] = {}
     for name in names:
         container, cases = open_collection(name, reading)
@@ -66,14 +65,6 @@ def gather(
         if progress:
             progress(f"{name}: {len(rows)} questions, {sum(len(r.labels) for r in rows)} units")
     return out
-
-
-def with_scorer(settings: Any, scorer: str, directory: Path | None) -> Any:
-    """`settings` reading with `scorer` (and its models from `directory`)."""
-    update: dict[str, Any] = {"scorer": scorer}
-    if directory is not None:
-        update["scorer_dir"] = directory
-    return settings.model_copy(update={"answer": settings.answer.model_copy(update=update)})
 
 
 def save(fitted: Fitted, directory: Path) -> None:
@@ -115,11 +106,10 @@ def answerable_auc(fitted: Fitted, rows: Sequence[CaseRows]) -> float:
     return round(auc(pos, neg), 4) if pos and neg else 0.0
 
 
-def evaluate(container: Container, name: str, settings: Any) -> dict[str, Any]:
-    """The end-to-end figures of the collection's test half under `settings`' scorer."""
-    scoped = Container(settings)
-    scoped.__dict__["embedder"] = container.embedder
-    scoped, cases = open_collection(name, scoped)
+def evaluate(container: Container, name: str, **answer: Any) -> dict[str, Any]:
+    """The end-to-end figures of the collection's test half, answered with `answer` settings
+    (`scorer`, `scorer_dir`)."""
+    scoped, cases = open_collection(name, answering_with(container, **answer))
     test = select(cases, "test", key=lambda c: c.id)
     _, summary = run(scoped, test)
     figures = {k: summary.get(k) for k in FIGURES}
@@ -150,10 +140,10 @@ def loco(
             "unit_auc": unit_auc(fitted.units, test_rows),
             "top1": top1(fitted.units, test_rows),
             "answerable_auc": answerable_auc(fitted, test_rows),
-            "learned": evaluate(base, held, with_scorer(base.settings, "learned", fold)),
+            "learned": evaluate(base, held, scorer="learned", scorer_dir=fold),
         }
         if baseline:
-            entry["blend"] = evaluate(base, held, with_scorer(base.settings, "blend", None))
+            entry["blend"] = evaluate(base, held, scorer="blend")
         report["folds"][held] = entry
         (out / "loco.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
         if progress:
