@@ -8,7 +8,18 @@ from api.errors import install_error_handlers
 from api.keys import KeyStore
 from api.lifespan import lifespan
 from api.middleware import install_middleware
-from api.routes import admin, ask, chat, documents, feedback, health, keys, openai_compat, pages
+from api.routes import (
+    admin,
+    ask,
+    chat,
+    documents,
+    feedback,
+    health,
+    keys,
+    locales,
+    openai_compat,
+    pages,
+)
 from assistant.container import Container
 from assistant.embedder import enforce_offline
 
@@ -25,7 +36,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(ask.router)
     app.include_router(pages.router)
-    for router in (chat, openai_compat, documents, feedback, admin, keys):
+    for router in (chat, openai_compat, documents, feedback, admin, keys, locales):
         app.include_router(router.router)
     settings = app.state.container.settings
     app.state.api_keys = KeyStore.in_dir(settings.data_dir)

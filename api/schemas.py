@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from assistant.language import EU_LANGUAGES, normalise
 from assistant.types import Answer, Citation, DocType
 
 MAX_QUESTION_CHARS = 2000
+_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
 class Message(BaseModel):
@@ -36,6 +39,16 @@ class Filters(BaseModel):
         return {k: v for k, v in self.model_dump().items() if v not in (None, [])}
 
 
+def check_language(value: str | None) -> str | None:
+    """A BCP 47 tag of an official EU language, as given (None stays None)."""
+    if value is None:
+        return None
+    if not _TAG.fullmatch(value) or normalise(value) is None:
+        codes = ", ".join(sorted(EU_LANGUAGES))
+        raise ValueError(f"language must be a BCP 47 tag of an official EU language ({codes})")
+    return value
+
+
 class AskRequest(BaseModel):
     """A question, optionally with the conversation so far and filters."""
 
@@ -52,6 +65,20 @@ class AskRequest(BaseModel):
             "their features and scores, the answerability decision and the stage that decided."
         ),
     )
+    language: str | None = Field(
+        default=None,
+        max_length=35,
+        description=(
+            "The question's language as a BCP 47 tag (`fr`, `de-AT`): one of the 24 official EU "
+            "languages. Overrides detection; the answer's own texts (notices, refusals) are "
+            "worded in it, quotes stay in their documents' language."
+        ),
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _eu_language(cls, value: str | None) -> str | None:
+        return check_language(value)
 
     @field_validator("question")
     @classmethod
@@ -87,6 +114,9 @@ class CitationOut(BaseModel):
             "(0-based), when known; the viewer marks it."
         ),
     )
+    language: str | None = Field(
+        default=None, description="The passage's language (ISO 639-1), when known."
+    )
     url: str = Field(
         description=(
             "Link to the passage in the document viewer: `/documents/{doc_id}#chunk={id}`, with "
@@ -110,6 +140,7 @@ class CitationOut(BaseModel):
             score=citation.score,
             verified=citation.verified,
             line=citation.line,
+            language=citation.language,
             url=citation_url(citation.doc_id, citation.chunk_id, citation.line),
         )
 
@@ -144,6 +175,13 @@ class AskResponse(BaseModel):
     explain: dict[str, Any] | None = Field(
         default=None, description="How the answer was made (when the request asks `explain`)."
     )
+    language: str = Field(
+        default="en",
+        description=(
+            "The question's language (ISO 639-1): the request's `language`, else detected, else "
+            "the conversation's, else the service default."
+        ),
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
@@ -163,6 +201,7 @@ def answer_fields(answer: Answer) -> dict[str, Any]:
         "flagged": list(answer.flagged),
         "coverage": answer.coverage,
         "explain": answer.explain,
+        "language": answer.language,
     }
 
 
@@ -205,6 +244,20 @@ class ChatRequest(BaseModel):
     explain: bool = Field(
         default=False, description="Return the explain trace with the answer (as `/v1/ask`)."
     )
+    language: str | None = Field(
+        default=None,
+        max_length=35,
+        description=(
+            "The question's language as a BCP 47 tag (`fr`, `de-AT`): one of the 24 official EU "
+            "languages. Overrides detection; the answer's own texts (notices, refusals) are "
+            "worded in it, quotes stay in their documents' language."
+        ),
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _eu_language(cls, value: str | None) -> str | None:
+        return check_language(value)
 
     @model_validator(mode="after")
     def _ends_with_a_question(self) -> ChatRequest:

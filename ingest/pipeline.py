@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.embedder import Embedder
+from assistant.language import detector
+from assistant.multilingual import E5Embedder
 from assistant.settings import Settings
 from assistant.storage.store import LAYOUT_VERSION, ChunkStore
 from assistant.text import chunk_units
@@ -23,6 +25,7 @@ from assistant.types import Chunk
 from ingest.chunker import CHUNKER_VERSION, StructuredChunker
 from ingest.documents import LoadedDocument
 from ingest.errors import FailureReason, LoadError
+from ingest.languages import with_languages
 from ingest.loaders import FORMAT_PREFERENCE, format_of, load_document
 from ingest.loaders.pdf import cancel_prefetched, prefetch_pdfs
 from ingest.manifest import FileEntry, Manifest, file_sha256
@@ -141,13 +144,16 @@ class Ingestor:
         embedder: Embedder,
         store: ChunkStore,
         reader: Embedder | None = None,
+        multilingual: E5Embedder | None = None,
     ) -> None:
         """`reader`: the bi-encoder reader's embedder, when answer units should also be stored
-        under it (so that answering never encodes them)."""
+        under it (so that answering never encodes them); `multilingual`: the multilingual model,
+        when chunks and units should also be stored under it (`language.multilingual`)."""
         self._settings = settings
         self._embedder = embedder
         self._store = store
         self._reader = reader
+        self._multilingual = multilingual
         self._chunker = StructuredChunker(
             embedder.count_tokens,
             chunk_size=settings.chunking.chunk_size,
@@ -160,7 +166,11 @@ class Ingestor:
         ingestor of one store must agree on both (they are in the fingerprint), or each run
         would rebuild what the other wrote."""
         return cls(
-            container.settings, container.embedder, container.store, container.reader_embedder
+            container.settings,
+            container.embedder,
+            container.store,
+            container.reader_embedder,
+            container.multilingual,
         )
 
     @property
@@ -176,6 +186,8 @@ class Ingestor:
         ]
         if self._reader is not None:
             parts.append(f"reader:{self._reader.name}")
+        if self._multilingual is not None:
+            parts.append(f"multilingual:{self._multilingual.name}")
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     def run(
@@ -312,7 +324,10 @@ class Ingestor:
                     report.outcomes.append(FileOutcome(cand.key, Status.FAILED, reason=str(exc)))
                     self._forget(manifest, cand.key)
                     continue
-            chunks = self._chunker.chunk(document, cand.key)
+            chunks = with_languages(
+                self._chunker.chunk(document, cand.key),
+                detector(self._settings.language.min_confidence),
+            )
             if not chunks:
                 report.outcomes.append(
                     FileOutcome(cand.key, Status.FAILED, reason=f"{FailureReason.EMPTY}: no text")
@@ -338,6 +353,14 @@ class Ingestor:
             reader_vectors = self._reader.embed(texts) if self._reader is not None else None
             reader_model = self._reader.name if self._reader is not None else ""
             self._store.upsert_units(units, unit_vectors, reader_vectors, reader_model)
+            if self._multilingual is not None:
+                self._store.upsert_multilingual(
+                    chunks,
+                    self._multilingual.embed_passages([c.embedding_text for c in chunks]),
+                    units,
+                    self._multilingual.embed_passages(texts),
+                    self._multilingual.name,
+                )
             self._store.upsert(chunks, vectors)
             new_ids = {c.id for c in chunks}
             stale = set(self._store.ids_where({"source_path": cand.key})) - new_ids

@@ -18,6 +18,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from assistant.container import Container
 from assistant.embedder import SentenceTransformerEmbedder
+from assistant.multilingual import E5Embedder
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.storage.store import ChunkStore
 from ingest.pipeline import Ingestor
@@ -33,6 +34,18 @@ def embedder() -> SentenceTransformerEmbedder:
     model = SentenceTransformerEmbedder()
     model.warm_up()
     return model
+
+
+SHARED_E5 = E5Embedder()
+"""The multilingual model every test stack shares (its passage cache makes re-ingesting the
+starter corpus cheap)."""
+
+
+@pytest.fixture(scope="session")
+def multilingual() -> E5Embedder:
+    """The shared multilingual model, loaded."""
+    SHARED_E5.warm_up()
+    return SHARED_E5
 
 
 @pytest.fixture(scope="session")
@@ -59,14 +72,18 @@ class Stack:
         embedder: SentenceTransformerEmbedder,
         corpus: Path,
         reader: SentenceTransformerEmbedder | None = None,
+        multilingual: E5Embedder | None = None,
     ) -> None:
-        """`reader`: the session's reader embedder to share; None loads the container's own."""
+        """`reader`, `multilingual`: the session's models to share; None loads the container's
+        own."""
         self.settings = make_settings(data_dir, corpus)
         self.corpus = corpus
         self.container = Container(self.settings)
         self.container.__dict__["embedder"] = embedder  # share the loaded models
         if reader is not None:
             self.container.__dict__["reader_embedder"] = reader
+        if self.settings.language.multilingual:
+            self.container.__dict__["multilingual"] = multilingual or SHARED_E5
         self.store: ChunkStore = self.container.store
         self.ingestor = Ingestor.for_container(self.container)
 
@@ -84,10 +101,11 @@ def stack(
     tmp_path: Path,
     embedder: SentenceTransformerEmbedder,
     reader_embedder: SentenceTransformerEmbedder,
+    multilingual: E5Embedder,
     corpus_copy: Path,
 ) -> Stack:
     """A fresh store over a private corpus copy (nothing ingested yet)."""
-    return Stack(tmp_path / "data", embedder, corpus_copy, reader_embedder)
+    return Stack(tmp_path / "data", embedder, corpus_copy, reader_embedder, multilingual)
 
 
 @pytest.fixture(scope="session")
@@ -95,10 +113,11 @@ def indexed(
     tmp_path_factory: pytest.TempPathFactory,
     embedder: SentenceTransformerEmbedder,
     reader_embedder: SentenceTransformerEmbedder,
+    multilingual: E5Embedder,
 ) -> Iterator[Stack]:
     """The starter corpus ingested once into a session-wide store (read-only for tests)."""
     data_dir = tmp_path_factory.mktemp("indexed")
-    built = Stack(data_dir, embedder, CORPUS, reader_embedder)
+    built = Stack(data_dir, embedder, CORPUS, reader_embedder, multilingual)
     report = built.ingestor.run()
     assert report.failures == [], report.failures
     yield built

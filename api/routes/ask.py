@@ -19,6 +19,12 @@ async def ask(body: AskRequest, assistant: AssistantDep) -> AskResponse:
     history = [Turn(m.role, m.content) for m in body.history]
     filters = body.filters.as_dict() if body.filters else None
     answer = await run_in_threadpool(
-        assistant.answer, body.question, history, filters, body.top_k, body.explain
+        assistant.answer,
+        body.question,
+        history,
+        filters,
+        body.top_k,
+        body.explain,
+        body.language,
     )
     return AskResponse.of(answer)

@@ -75,10 +75,10 @@ async def chat(body: ChatRequest, assistant: AssistantDep, request_id: RequestId
     filters = body.filters.as_dict() if body.filters else None
     if not body.stream:
         answer = await run_in_threadpool(
-            assistant.answer, question, history, filters, body.top_k, body.explain
+            assistant.answer, question, history, filters, body.top_k, body.explain, body.language
         )
         return ChatResponse(**answer_fields(answer), request_id=request_id)
-    events = assistant.stream(question, history, filters, body.top_k, body.explain)
+    events = assistant.stream(question, history, filters, body.top_k, body.explain, body.language)
     first = await first_of(events)
     response: Response = stream_response(
         first,

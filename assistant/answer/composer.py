@@ -26,21 +26,17 @@ from assistant.answer.answerability import Decision
 from assistant.answer.features import PLURAL, TermIndex, several_wanted, yes_no
 from assistant.answer.followup import named
 from assistant.answer.reading import Reading, Unit
+from assistant.messages import message
 from assistant.settings import AnswerSettings
 from assistant.text import LIST_UNIT_MIN_ITEMS, cite, snippet
 from assistant.types import Answer, Citation, ScoredChunk
 
-REFUSAL = "The documents I have do not answer this question."
+REFUSAL = message("refusal")
 # "Which of the …", "which among …": the question restricts a list to the items that match.
 _RESTRICTED = re.compile(r"^\s*(?:what|which)\s+(?:ones\s+)?(?:of|among)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w-]+")
-_ABSENT = {
-    "number": "the figure",
-    "date": "the date",
-    "name": "the name",
-    "email": "the email address",
-    "url": "the web address",
-}
+_ABSENT = ("number", "date", "name", "email", "url")
+"""Kinds of asked value whose absence makes an answer partial (worded by `value.<kind>`)."""
 LIST_MARGIN = 0.12  # a list's passage may score this much below the best passage
 _WORD = re.compile(r"[\w’'-]+")
 RESTRICTION_SHARE = 0.5  # a question term held by at most this share of a list's items narrows it
@@ -100,13 +96,13 @@ class ExtractiveComposer:
         """An answer whose sentences all come from the read passages, each with its citation."""
         units = reading.units
         if not units or not decision.answerable:
-            return refusal(reading.hits, decision.evidence)
+            return refusal(reading.hits, decision.evidence, reading.language)
         scores = reading.scores
         weights = reading.weights if self._terms is not None else {}
         # Whether a unit is about the question, judged once per unit for every use below.
         about = cache(lambda i: self._about(units[i], weights)) if weights else None
         order = reading.order
-        member = self._membership(units, scores, order, question)
+        member = self._membership(units, scores, order, question, reading.language)
         if member is not None:
             chosen, note = member
             answer = self._render(units, chosen, decision.evidence)
@@ -115,8 +111,10 @@ class ExtractiveComposer:
         answer = self._render(units, chosen, decision.evidence)
         absent = self._absent_values(units, order, question, about)
         if absent:
-            what = " or ".join(_ABSENT[kind] for kind in absent)
-            note = f"The documents do not give {what} asked for. What they do say:"
+            lang = reading.language
+            joiner = f" {message('value.or', lang)} "
+            what = joiner.join(message(f"value.{kind}", lang) for kind in absent)
+            note = message("absent_value", lang, what=what)
             answer = replace(answer, note=note, coverage="partial")
         return answer
 
@@ -193,7 +191,12 @@ class ExtractiveComposer:
         return self._with_both_sides(units, chosen, order, question, kinds, sides, added)
 
     def _membership(
-        self, units: list[Unit], scores: np.ndarray, order: list[int], question: str
+        self,
+        units: list[Unit],
+        scores: np.ndarray,
+        order: list[int],
+        question: str,
+        language: str = "en",
     ) -> tuple[list[int], str] | None:
         """A yes/no question about whether something belongs to a list ("Is Estonia represented
         in the Alliance?", "Does Portugal Clusters belong to …?"), answered against the
@@ -231,7 +234,7 @@ class ExtractiveComposer:
         passages = {u.hit.chunk.id: u.hit.chunk.text for u in units}
         if self._holds(wanted, self._words(" ".join(passages.values()))):
             return None  # named elsewhere in the passages: not a plain absence
-        return listed, f"{item} is not among the entries of this list that the documents give:"
+        return listed, message("not_member", language, item=item)
 
     def _words(self, text: str) -> set[str]:
         """The terms of `text` (stemmed when a term index is given, else lower-case words)."""
@@ -434,12 +437,12 @@ class ExtractiveComposer:
         )
 
 
-def refusal(hits: Sequence[ScoredChunk], evidence: float) -> Answer:
-    """A refusal that names the nearest sections the user may want to read."""
+def refusal(hits: Sequence[ScoredChunk], evidence: float, language: str = "en") -> Answer:
+    """A refusal that names the nearest sections the user may want to read (in `language`)."""
     sections = nearest_sections(list(hits))
-    text = REFUSAL
+    text = message("refusal", language)
     if sections:
-        text += " The closest sections are " + "; ".join(sections) + "."
+        text += " " + message("nearest_sections", language, sections="; ".join(sections))
     return Answer(
         answer=text, citations=[], refused=True, evidence_score=round(evidence, 4), coverage="none"
     )

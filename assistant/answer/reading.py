@@ -105,6 +105,8 @@ class Reading:
     """Which scorer gave `scores` (`learned` or `blend`)."""
     weights: dict[str, float] = field(default_factory=dict)
     """The question's content terms, weighted by the store's IDF."""
+    language: str = "en"
+    """The question's language (ISO 639-1): answers' fixed texts are worded in it."""
 
     def feature(self, name: str) -> np.ndarray:
         """One feature's column."""

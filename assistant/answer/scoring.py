@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from assistant.answer.crosslingual import ENGLISH, CrossLingual, crossing
 from assistant.answer.features import UNIT_FEATURES, TermIndex, unit_features
 from assistant.answer.reader import Reader
 from assistant.answer.reading import Reading, Unit, units_of
@@ -163,12 +164,14 @@ class UnitReader:
         unit_vectors: UnitVectorLookup | None = None,
         terms: TermIndex | None = None,
         reader: Reader | None = None,
+        crosslingual: CrossLingual | None = None,
     ) -> None:
         self._embedder = embedder
         self.model = model
         self._lookup = unit_vectors
         self._terms = terms
         self._reader = reader
+        self._crosslingual = crosslingual
 
     def warm_up(self) -> None:
         """Load the embedding model, the reader and the scorer now."""
@@ -177,24 +180,47 @@ class UnitReader:
             self._reader.warm_up()
         if isinstance(self.model, LearnedModel):
             _ = self.model.model
+        if self._crosslingual is not None:
+            self._crosslingual.warm_up()
 
-    def read(self, question: str, question_vector: np.ndarray, hits: list[ScoredChunk]) -> Reading:
-        """Every unit of `hits` with its features and score."""
+    def read(
+        self,
+        question: str,
+        question_vector: np.ndarray,
+        hits: list[ScoredChunk],
+        language: str = ENGLISH,
+    ) -> Reading:
+        """Every unit of `hits` with its features and score (`language`: the question's; pairs
+        not English on both sides are scored across languages, `assistant.answer.crosslingual`)."""
+        if self._crosslingual is not None:
+            hits = self._crosslingual.hits(question, language, hits)
         units = units_of(hits)
         weights = self._terms.question_terms(question) if self._terms is not None else {}
         if not units:
             empty = np.zeros((0, len(UNIT_FEATURES)), dtype=np.float32)
             return Reading(
-                question, hits, [], empty, empty, UNIT_FEATURES, np.zeros(0), self.model.name
-            )
+                question, hits, [], empty, empty, UNIT_FEATURES, np.zeros(0), self.model.name,
+                language=language,
+            )  # fmt: skip
         vectors = self._vectors(units)
         cosines = vectors @ question_vector
         read = self._read(question, units)
+        if self._crosslingual is not None:
+            cross = crossing(language, [u.hit for u in units])
+            mapped = self._crosslingual.units(
+                question, [(u.hit.chunk.id, u.index, u.text) for u in units], cross
+            )
+            if mapped:
+                cosines = cosines.copy()
+                cosines[cross] = mapped["cosine"]
+                if read is not None:
+                    read = read.copy()
+                    read[cross] = mapped["reader"]
         features = unit_features(question, units, cosines, read, self._terms, weights)
         scores = self.model.score(features, UNIT_FEATURES)
         return Reading(
             question, hits, units, vectors, features, UNIT_FEATURES, scores, self.model.name,
-            weights,
+            weights, language,
         )  # fmt: skip
 
     def contributions(self, row: np.ndarray) -> dict[str, float] | None:

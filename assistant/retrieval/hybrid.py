@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from assistant.embedder import Embedder
+from assistant.multilingual import E5Embedder
 from assistant.retrieval.lexical import LexicalIndex, reciprocal_rank_fusion
 from assistant.storage.store import ChunkStore, Filters, matches
 from assistant.types import ScoredChunk
@@ -47,11 +48,15 @@ class HybridRetriever:
         lexical: LexicalIndex | None,
         bm25_weight: float,
         candidates: int,
+        multilingual: E5Embedder | None = None,
+        multilingual_weight: float = 1.0,
     ) -> None:
         self._store = store
         self._lexical = lexical
         self._bm25_weight = bm25_weight
         self._candidates = candidates
+        self._multilingual = multilingual if multilingual_weight > 0 else None
+        self._multilingual_weight = multilingual_weight
 
     def warm_up(self) -> None:
         """Open the store and build the BM25 index now."""
@@ -62,18 +67,24 @@ class HybridRetriever:
     def retrieve(
         self, query: str, vector: np.ndarray, k: int, filters: Filters | None = None
     ) -> list[ScoredChunk]:
-        """The `k` best chunks for a question (text for BM25, vector for dense search)."""
-        if self._lexical is None or self._bm25_weight <= 0:
+        """The `k` best chunks for a question (text for BM25 and the multilingual model, vector
+        for dense search)."""
+        lexical_on = self._lexical is not None and self._bm25_weight > 0
+        if not lexical_on and self._multilingual is None:
             return self._store.query(vector, k, filters)
         pool = max(self._candidates, k)
         dense = self._store.query(vector, pool, filters)
-        lexical = self._lexical.search(query, pool)
-        fused = reciprocal_rank_fusion(
-            [
-                ([h.chunk.id for h in dense], 1.0),
-                ([h.chunk_id for h in lexical], self._bm25_weight),
-            ]
-        )
+        lists = [([h.chunk.id for h in dense], 1.0)]
+        if self._lexical is not None and lexical_on:
+            lists.append(
+                ([h.chunk_id for h in self._lexical.search(query, pool)], self._bm25_weight)
+            )
+        if self._multilingual is not None:
+            asked = self._multilingual.embed_queries([query])[0]
+            found = self._store.query_multilingual(asked, pool, self._multilingual.name, filters)
+            if found:
+                lists.append(([cid for cid, _ in found], self._multilingual_weight))
+        fused = reciprocal_rank_fusion(lists)
         known = {h.chunk.id: h for h in dense}
         wanted = [cid for cid, _ in fused]
         missing = [cid for cid in wanted if cid not in known]

@@ -25,6 +25,8 @@ REVISION_KEY = "revision"
 """Collection metadata key: a fresh token stamped by every write (see `ChunkStore.signature`)."""
 READER_MODEL_KEY = "reader_model"
 """Reader collection metadata key: the name of the reader that made its vectors."""
+MULTILINGUAL_MODEL_KEY = "multilingual_model"
+"""Metadata key of the multilingual collections: the model that made their vectors."""
 READ_PAGE = 5000
 """Rows per read: Chroma refuses one query with more SQL variables than SQLite allows."""
 LAYOUT_VERSION = "2"
@@ -81,6 +83,8 @@ class ChunkStore:
         self._collection: Any = None
         self._units: Any = None
         self._reader: Any = None
+        self._e5: Any = None
+        self._e5_units: Any = None
         self._lock = threading.Lock()
 
     def _make_client(self) -> Any:
@@ -140,6 +144,107 @@ class ChunkStore:
                 if self._reader is None:
                     self._reader = self._open(f"{self._settings.chroma.collection}__reader")
         return self._reader
+
+    @property
+    def multilingual(self) -> Any:
+        """The companion collection of chunk vectors under the multilingual model (with the
+        chunks' metadata, so that filters apply to its searches)."""
+        if self._e5 is None:
+            with self._lock:
+                if self._e5 is None:
+                    self._e5 = self._open(f"{self._settings.chroma.collection}__e5")
+        return self._e5
+
+    @property
+    def multilingual_units(self) -> Any:
+        """The companion collection of unit vectors under the multilingual model."""
+        if self._e5_units is None:
+            with self._lock:
+                if self._e5_units is None:
+                    self._e5_units = self._open(f"{self._settings.chroma.collection}__e5units")
+        return self._e5_units
+
+    def upsert_multilingual(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        units: Sequence[tuple[Chunk, TextUnit]],
+        unit_vectors: np.ndarray,
+        model: str,
+    ) -> None:
+        """Store chunks' and units' vectors under the multilingual `model` (stamped on both)."""
+        if len(chunks) != len(vectors) or len(units) != len(unit_vectors):
+            raise ValueError("one vector per chunk and per unit is required")
+        batch = self._batch_size()
+        for start in range(0, len(chunks), batch):
+            part = chunks[start : start + batch]
+            self.multilingual.upsert(
+                ids=[c.id for c in part],
+                metadatas=[{**c.metadata(), "chunk_id": c.id} for c in part],
+                embeddings=vectors[start : start + batch].tolist(),
+            )
+        for start in range(0, len(units), batch):
+            rows = units[start : start + batch]
+            self.multilingual_units.upsert(
+                ids=[f"{chunk.id}#{unit.index}" for chunk, unit in rows],
+                metadatas=[
+                    {"chunk_id": chunk.id, "index": unit.index, "source_path": chunk.source_path}
+                    for chunk, unit in rows
+                ],
+                embeddings=unit_vectors[start : start + batch].tolist(),
+            )
+        for collection in (self.multilingual, self.multilingual_units):
+            collection.modify(metadata={MULTILINGUAL_MODEL_KEY: model})
+
+    def _multilingual_current(self, model: str) -> bool:
+        metadata = self.multilingual.metadata or {}
+        return metadata.get(MULTILINGUAL_MODEL_KEY) == model
+
+    def multilingual_unit_vectors(
+        self, chunk_ids: Sequence[str], model: str
+    ) -> dict[tuple[str, int], np.ndarray]:
+        """Stored multilingual vectors of the chunks' units (none when made by another model)."""
+        if not self._multilingual_current(model):
+            return {}
+        return self._vectors_of(self.multilingual_units, chunk_ids)
+
+    def multilingual_chunk_vectors(
+        self, chunk_ids: Sequence[str], model: str
+    ) -> dict[str, np.ndarray]:
+        """Stored multilingual vectors of chunks by id (none when made by another model)."""
+        if not chunk_ids or not self._multilingual_current(model):
+            return {}
+        try:
+            result = self.multilingual.get(ids=list(chunk_ids), include=["embeddings"])
+        except Exception as exc:
+            raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
+        vectors = result["embeddings"] if result["embeddings"] is not None else []
+        return {
+            str(cid): np.asarray(vector, dtype=np.float32)
+            for cid, vector in zip(result["ids"], vectors, strict=True)
+        }
+
+    def query_multilingual(
+        self, vector: np.ndarray, k: int, model: str, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        """Ids of the `k` chunks nearest to `vector` under the multilingual model, with their
+        cosine, best first (none when the store's multilingual vectors are another model's or
+        absent: the store was built without them)."""
+        if not self._multilingual_current(model):
+            return []
+        try:
+            result = self.multilingual.query(
+                query_embeddings=[vector.tolist()],
+                n_results=k,
+                where=build_where(filters),
+                include=["distances"],
+            )
+        except InvalidFilterError:
+            raise
+        except Exception as exc:
+            raise StoreUnavailableError(f"the Chroma query failed: {exc}") from exc
+        pairs = zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True)
+        return sorted(((str(c), 1.0 - float(d)) for c, d in pairs), key=lambda p: (-p[1], p[0]))
 
     def upsert_units(
         self,
@@ -224,6 +329,7 @@ class ChunkStore:
             if current.id != cached.id:  # dropped and re-created by another process (a rebuild)
                 with self._lock:
                     self._collection, self._units, self._reader = current, None, None
+                    self._e5, self._e5_units = None, None
             metadata = current.metadata or {}
             return int(current.count()), metadata.get(REVISION_KEY)
         except Exception as exc:
@@ -310,6 +416,8 @@ class ChunkStore:
             self.collection.delete(ids=part)
             self.units.delete(where={"chunk_id": {"$in": part}})
             self.reader_units.delete(where={"chunk_id": {"$in": part}})
+            self.multilingual.delete(ids=part)
+            self.multilingual_units.delete(where={"chunk_id": {"$in": part}})
         if id_list:
             self._stamp()
 
@@ -412,7 +520,8 @@ class ChunkStore:
                 existing = {
                     c if isinstance(c, str) else c.name for c in self._client.list_collections()
                 }
-                for collection in (name, f"{name}__units", f"{name}__reader"):
+                companions = ("__units", "__reader", "__e5", "__e5units")
+                for collection in (name, *(name + c for c in companions)):
                     if collection in existing:
                         self._client.delete_collection(collection)
             except Exception as exc:
@@ -420,3 +529,5 @@ class ChunkStore:
             self._collection = None
             self._units = None
             self._reader = None
+            self._e5 = None
+            self._e5_units = None

@@ -172,7 +172,13 @@ def live(
     extra = root / "extra"
     extra.mkdir()
     (extra / "markup-safety-note.md").write_text(XSS_DOC, encoding="utf-8")
-    stack = Stack(root / "data", embedder, CORPUS, indexed.container.reader_embedder)
+    stack = Stack(
+        root / "data",
+        embedder,
+        CORPUS,
+        indexed.container.reader_embedder,
+        indexed.container.multilingual,
+    )
     report = stack.ingestor.run([CORPUS, extra])
     assert report.failures == [], report.failures
     assert report.count(Status.INDEXED) == 1  # the copy is reused: only the new file is embedded

@@ -1,0 +1,1 @@
+"""Training of the cross-language reading maps (`assistant.answer.crosslingual`)."""

