@@ -20,7 +20,7 @@ from assistant.answer.generator import declined
 from assistant.answer.reading import Reading
 from assistant.embedder import Embedder
 from assistant.errors import LLMUnavailableError
-from assistant.language import normalise, question_language
+from assistant.language import detector, normalise, question_language
 from assistant.messages import language_names, message
 from assistant.retrieval.hybrid import query_vector
 from assistant.retrieval.lexical import LexicalIndex
@@ -220,7 +220,10 @@ class Assistant:
                 own, hits = self._search(question, history, filters, top_k)
         unknown = self.lexical.unknown_terms(searched) if self._uses_lexical else []
         gap = self.lexical.coverage_gap(searched, [h.chunk for h in hits[:3]])
-        reading = self._scorer.read(searched, own, hits, asked)
+        # Read in the language the question is written in (a requested language words the
+        # answer; it does not make an English question a French one).
+        written = detector(settings.min_confidence).code(searched) or asked
+        reading = replace(self._scorer.read(searched, own, hits, written), language=asked)
         return Read(reading, unknown, gap, searched, asked)
 
     def _verified(self, answer: Answer, hits: Sequence[ScoredChunk]) -> Answer:

@@ -71,7 +71,9 @@ def train(
     report_path = loco_report or DEFAULT_OUT / "loco.json"
     report = json.loads(report_path.read_text()) if report_path.is_file() else None
     trained_on = {n: sum(r.half == "dev" for r in c.rows) for n, c in collected.items()}
-    path = card.write(SCORER_DIR, fitted.units, fitted.answerable, trained_on, report)
+    path = card.write(
+        SCORER_DIR, fitted.units, fitted.answerable, trained_on, report, fitted.crosslingual
+    )
     console.print(f"models and card written to {path.parent}/")
 
 

@@ -6,6 +6,12 @@
  * The API base URL is the folder the script was loaded from (override: data-api-base), so the
  * widget works on any page that may call the API (see the service's CORS allow-list).
  *
+ * Language: data-lang (a BCP 47 tag: "fr", "pl-PL"), else the nearest lang attribute of the page,
+ * else the browser's. For an official EU language other than English the interface texts come
+ * from GET /v1/locales/{code} (fetched once, kept for the session); until they arrive, and for
+ * any other language or when the fetch fails, the widget is in English. data-title and
+ * data-placeholder, when given, are used as they are in every language.
+ *
  * The script adds one <cluster-assistant-widget> element (or configures one already on the page
  * through the same data-* attributes). The element has open(), close(), reset() and ask(text), and
  * dispatches `cluster-assistant:delta` and `cluster-assistant:answer` events. The accent colour
@@ -26,9 +32,123 @@
   var STORED_LIMIT = 60; // messages kept in sessionStorage
   var MAX_CONTENT = 8000; // the API's limit for one message
   var MAX_QUESTION = 2000; // … and for a question
-  var DEFAULT_TITLE = "Cluster Policy Assistant";
-  var DEFAULT_PLACEHOLDER = "Ask about European cluster policy…";
   var NARROW = "(max-width: 480px)";
+
+  // The interface texts in English, keyed like the `ui.*` entries of assistant/locales/*.json
+  // (without the prefix); GET /v1/locales/{code} serves the same keys in one language.
+  var EN = {
+    title: "Cluster Policy Assistant",
+    placeholder: "Ask about European cluster policy…",
+    new_conversation: "New conversation",
+    close_chat: "Close chat",
+    close: "Close (Esc)",
+    conversation: "Conversation",
+    suggestions: "Suggested questions",
+    close_source: "Close source",
+    send: "Send question",
+    rate: "Rate this answer",
+    helpful: "Helpful",
+    not_helpful: "Not helpful",
+    you_said: "You said: ",
+    assistant_said: "Assistant: ",
+    sources: "Sources",
+    source: "Source",
+    partial: "Partial answer: the documents do not give what was asked",
+    unchecked: "Some statements could not be checked against the sources.",
+    thanks: "Thanks for your feedback!",
+    sending: "Sending…",
+    feedback_failed: "Could not send feedback. Please try again.",
+    verified: "Verified quote",
+    not_verified: "Not verified",
+    too_many_wait: "Too many requests: please retry in {seconds} s.",
+    too_many: "Too many requests: please wait a moment and retry.",
+    not_sent: "The question could not be sent.",
+    could_not_answer: "The assistant could not answer: {detail}",
+    unavailable: "The assistant is unavailable right now (HTTP {status}).",
+    interrupted: "The answer was interrupted. Please try again.",
+    unreachable: "Could not reach the assistant. Check your connection and try again.",
+    // Not in the catalogues (yet): these stay in English, marked lang="en", in other languages.
+    open_chat: "Open chat: {title}",
+    hide_chat: "Hide chat",
+    subtitle: "Answers with cited sources",
+    hello: "Hello! Ask me about European cluster policy.",
+    hint: "Every sentence of an answer is quoted from a document and cites it, so you can " +
+      "check the source. When the documents do not say, I will tell you.",
+    suggestion_1: "What is a cluster organisation?",
+    suggestion_2: "Should a region create clusters from scratch?",
+    suggestion_3: "Which services does the ECCP offer to clusters?",
+    open_document: "Open document",
+    new_tab: "(opens in a new tab)",
+    your_question: "Your question",
+    keys: "Enter sends, Shift+Enter adds a new line.",
+    foot: "Answers are quoted from the documents. Check the sources.",
+    refused: "Not in the documents",
+    writing: "The assistant is writing",
+    page: "page {page}",
+    document: "document",
+  };
+  var EU_LANGUAGES = "bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv"
+    .split(" ");
+
+  function fill(text, values) {
+    return String(text).replace(/\{(\w+)\}/g, function (match, name) {
+      var value = values ? values[name] : undefined;
+      return value === undefined || value === null ? match : String(value);
+    });
+  }
+
+  /**
+   * t(key, values): the text of `key` in `messages` (one language's, from /v1/locales), else in
+   * English, with its `{name}` placeholders filled from `values`. t.has(key): whether the text
+   * is in that language rather than the English fallback.
+   */
+  function translator(messages) {
+    function own(key) {
+      return messages && Object.prototype.hasOwnProperty.call(messages, key) &&
+        typeof messages[key] === "string" ? messages[key] : undefined;
+    }
+    function t(key, values) {
+      var text = own(key);
+      if (text === undefined) text = Object.prototype.hasOwnProperty.call(EN, key) ? EN[key] : key;
+      return fill(text, values);
+    }
+    t.has = function (key) {
+      return messages ? own(key) !== undefined : Object.prototype.hasOwnProperty.call(EN, key);
+    };
+    return t;
+  }
+
+  var english = translator(null);
+
+  /** The ISO 639-1 code of a BCP 47 tag ("pl-PL" gives "pl") if it is an EU language, else null. */
+  function euLanguage(tag) {
+    var code = String(tag || "").trim().replace(/_/g, "-").split("-")[0].toLowerCase();
+    return EU_LANGUAGES.indexOf(code) >= 0 ? code : null;
+  }
+
+  /** The language asked for: data-lang, else the nearest lang attribute, else the browser's. */
+  function wantedLanguage(node) {
+    var explicit = node.getAttribute("data-lang");
+    if (explicit && explicit.trim()) return explicit;
+    var holder = node.closest("[lang]");
+    var page = (holder && holder.getAttribute("lang")) || document.documentElement.lang;
+    if (page && page.trim()) return page;
+    return (window.navigator && window.navigator.language) || "";
+  }
+
+  /** The string entries of a /v1/locales `messages` object, or null when there are none. */
+  function localeMessages(raw) {
+    if (!raw || typeof raw !== "object" || Array.isArray(raw)) return null;
+    var messages = {};
+    var count = 0;
+    Object.keys(raw).forEach(function (key) {
+      if (typeof raw[key] === "string") {
+        messages[key] = raw[key];
+        count += 1;
+      }
+    });
+    return count ? messages : null;
+  }
 
   function apiBase(script) {
     var explicit = script && script.getAttribute("data-api-base");
@@ -323,24 +443,25 @@
       </div>
       <div class="titles">
         <h2 class="title" id="cpa-title"></h2>
-        <p class="subtitle" id="cpa-subtitle">Answers with cited sources</p>
+        <p class="subtitle" id="cpa-subtitle" data-t="subtitle"></p>
       </div>
-      <button class="icon new" type="button" aria-label="New conversation" title="New conversation">
+      <button class="icon new" type="button" data-t-label="new_conversation"
+          data-t-title="new_conversation">
         <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 20h9"/><path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z"/></svg>
       </button>
-      <button class="icon close" type="button" aria-label="Close chat" title="Close (Esc)">
+      <button class="icon close" type="button" data-t-label="close_chat" data-t-title="close">
         <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M18 6L6 18M6 6l12 12"/></svg>
       </button>
     </header>
-    <div class="log" role="log" aria-live="polite" aria-relevant="additions" aria-label="Conversation">
+    <div class="log" role="log" aria-live="polite" aria-relevant="additions"
+        data-t-label="conversation">
       <div class="welcome">
-        <p class="hello">Hello! Ask me about European cluster policy.</p>
-        <p class="hint">Every sentence of an answer is quoted from a document and cites it, so you
-          can check the source. When the documents do not say, I will tell you.</p>
-        <div class="suggestions" role="group" aria-label="Suggested questions">
-          <button type="button" class="suggestion">What is a cluster organisation?</button>
-          <button type="button" class="suggestion">Should a region create clusters from scratch?</button>
-          <button type="button" class="suggestion">Which services does the ECCP offer to clusters?</button>
+        <p class="hello" data-t="hello"></p>
+        <p class="hint" data-t="hint"></p>
+        <div class="suggestions" role="group" data-t-label="suggestions">
+          <button type="button" class="suggestion" data-t="suggestion_1"></button>
+          <button type="button" class="suggestion" data-t="suggestion_2"></button>
+          <button type="button" class="suggestion" data-t="suggestion_3"></button>
         </div>
       </div>
       <div class="messages"></div>
@@ -350,39 +471,41 @@
       <div class="card-head">
         <span class="card-n" aria-hidden="true"></span>
         <h3 class="card-title" id="cpa-card-title" tabindex="-1"></h3>
-        <button class="icon card-close" type="button" aria-label="Close source">
+        <button class="icon card-close" type="button" data-t-label="close_source">
           <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M18 6L6 18M6 6l12 12"/></svg>
         </button>
       </div>
       <p class="card-meta"></p>
       <span class="badge"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M5 12.5l4.5 4.5L19 7.5"/></svg><span class="badge-text"></span></span>
       <blockquote class="card-snippet"></blockquote>
-      <a class="card-link" target="_blank" rel="noopener noreferrer">Open document
+      <a class="card-link" target="_blank" rel="noopener noreferrer"><span data-t="open_document"></span>
         <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5"/></svg>
-        <span class="sr-only">(opens in a new tab)</span>
+        <span class="sr-only" data-t="new_tab"></span>
       </a>
     </div>
     <form class="composer" novalidate>
-      <label class="sr-only" for="cpa-input">Your question</label>
+      <label class="sr-only" for="cpa-input" data-t="your_question"></label>
       <textarea id="cpa-input" rows="1" maxlength="2000" enterkeyhint="send" autocomplete="off"
           aria-describedby="cpa-keys"></textarea>
-      <span class="sr-only" id="cpa-keys">Enter sends, Shift+Enter adds a new line.</span>
-      <button class="send" type="submit" aria-label="Send question">
+      <span class="sr-only" id="cpa-keys" data-t="keys"></span>
+      <button class="send" type="submit" data-t-label="send">
         <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M5 12h14M13 6l6 6-6 6"/></svg>
       </button>
     </form>
-    <p class="foot">Answers are quoted from the documents. Check the sources.</p>
+    <p class="foot" data-t="foot"></p>
   </section>
 </div>
 <template id="tpl-refusal">
-  <p class="refusal-label"><svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="9"/><path d="M12 8h.01M11 12h1v4h1"/></svg>Not in the documents</p>
+  <p class="refusal-label"><svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="9"/><path d="M12 8h.01M11 12h1v4h1"/></svg><span data-t="refused"></span></p>
 </template>
 <template id="tpl-actions">
-  <div class="actions" role="group" aria-label="Rate this answer">
-    <button class="vote up" type="button" aria-label="Helpful" aria-pressed="false" title="Helpful">
+  <div class="actions" role="group" data-t-label="rate">
+    <button class="vote up" type="button" data-t-label="helpful" data-t-title="helpful"
+        aria-pressed="false">
       <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M7 10v11H4a1 1 0 0 1-1-1v-9a1 1 0 0 1 1-1h3zM7 10l4-8a3 3 0 0 1 3 3v4h5.5a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.1 21H7"/></svg>
     </button>
-    <button class="vote down" type="button" aria-label="Not helpful" aria-pressed="false" title="Not helpful">
+    <button class="vote down" type="button" data-t-label="not_helpful" data-t-title="not_helpful"
+        aria-pressed="false">
       <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M17 14V3h3a1 1 0 0 1 1 1v9a1 1 0 0 1-1 1h-3zM17 14l-4 8a3 3 0 0 1-3-3v-4H4.5a2 2 0 0 1-2-2.3l1.4-8A2 2 0 0 1 5.9 3H17"/></svg>
     </button>
     <span class="thanks" role="status"></span>
@@ -397,12 +520,12 @@
     return node;
   }
 
-  function where(c) {
+  function where(c, t) {
     var parts = [];
     if (c.section) parts.push(String(c.section));
     // The printed page number when the document has one ("8–9" for a spread), else the PDF page.
-    if (c.page_label) parts.push("page " + c.page_label);
-    else if (c.page !== null && c.page !== undefined) parts.push("page " + c.page);
+    if (c.page_label) parts.push(t("page", { page: c.page_label }));
+    else if (c.page !== null && c.page !== undefined) parts.push(t("page", { page: c.page }));
     return parts.join(" · ");
   }
 
@@ -466,9 +589,11 @@
     };
   }
 
-  function ChatError(message, kind) {
-    var error = new Error(message);
+  /** An error worded when it is shown, in the widget's language: `error.render(t)`. */
+  function ChatError(render, kind) {
+    var error = new Error(render(english));
     error.kind = kind || "error";
+    error.render = render;
     return error;
   }
 
@@ -482,22 +607,20 @@
         var detail = body && typeof body.detail === "string" ? body.detail : "";
         if (response.status === 429) {
           var wait = parseInt(response.headers.get("Retry-After") || "", 10);
-          return ChatError(
-            wait > 0
-              ? "Too many requests: please retry in " + wait + " s."
-              : "Too many requests: please wait a moment and retry.",
-            "rate"
-          );
+          return ChatError(function (t) {
+            return wait > 0 ? t("too_many_wait", { seconds: wait }) : t("too_many");
+          }, "rate");
         }
         if (response.status === 422 || response.status === 413) {
-          return ChatError("The question could not be sent" + (detail ? ": " + detail : "."));
+          return ChatError(function (t) {
+            return t("not_sent") + (detail ? " " + detail : "");
+          });
         }
-        return ChatError(
-          detail
-            ? "The assistant could not answer: " + detail
-            : "The assistant is unavailable right now (HTTP " + response.status +
-              "). Please try again later."
-        );
+        return ChatError(function (t) {
+          return detail
+            ? t("could_not_answer", { detail: detail })
+            : t("unavailable", { status: response.status });
+        });
       });
   }
 
@@ -534,9 +657,10 @@
         else if (name === "delta") on.delta(String(payload.text || ""));
         else if (name === "done") final = payload;
         else if (name === "error") {
-          failure = ChatError(
-            "The assistant could not answer: " + (payload.detail || "unknown error")
-          );
+          var detail = String(payload.detail || "unknown error");
+          failure = ChatError(function (t) {
+            return t("could_not_answer", { detail: detail });
+          });
         }
       });
       var reader = response.body.getReader();
@@ -546,7 +670,11 @@
           if (step.done) {
             parser.push(decoder.decode(), true);
             if (failure) throw failure;
-            if (!final) throw ChatError("The answer was interrupted. Please try again.");
+            if (!final) {
+              throw ChatError(function (t) {
+                return t("interrupted");
+              });
+            }
             on.done(final);
             return final;
           }
@@ -605,6 +733,8 @@
       this.cardTrigger = null;
       this.started = false;
       this.stick = true;
+      this.language = "en";
+      this.t = english;
     }
 
     connectedCallback() {
@@ -612,11 +742,8 @@
       this.started = true;
       if (this.hasAttribute("data-api-base")) this.base = apiBase(this);
       this.storageKey = "cluster-assistant:v1:" + this.base;
-      var title = readAttr(this, "data-title", DEFAULT_TITLE);
-      this.ui.title.textContent = title;
-      this.ui.input.placeholder = readAttr(this, "data-placeholder", DEFAULT_PLACEHOLDER);
-      this.ui.launcher.setAttribute("aria-label", "Open chat: " + title);
-      this.ui.launcher.title = title;
+      this.chooseLanguage();
+      this.applyLabels();
       this.bind();
       var saved = this.load();
       this.messages = saved.messages;
@@ -680,6 +807,117 @@
       });
     }
 
+    // ---- language -------------------------------------------------------------------------
+
+    /**
+     * Use the language asked for (see wantedLanguage) when it is an EU one: its texts from this
+     * session's copy at once, else fetched once from /v1/locales and applied when they arrive
+     * (the widget is in English meanwhile). Any failure keeps English, silently.
+     */
+    chooseLanguage() {
+      var self = this;
+      var code = euLanguage(wantedLanguage(this));
+      if (!code || code === "en") return;
+      var key = "cluster-assistant:locale:v1:" + this.base + ":" + code;
+      var kept = null;
+      try {
+        kept = JSON.parse(window.sessionStorage.getItem(key) || "null");
+      } catch (e) {
+        kept = null;
+      }
+      if (kept && localeMessages(kept.messages)) {
+        this.useLanguage(euLanguage(kept.language) || code, localeMessages(kept.messages));
+        return;
+      }
+      if (typeof fetch !== "function") return;
+      fetch(this.base + "/v1/locales/" + encodeURIComponent(code), {
+        headers: { Accept: "application/json" },
+        credentials: "omit",
+      })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (body) {
+          var messages = localeMessages(body && body.messages);
+          if (!messages) return;
+          var language = euLanguage(body.language) || code;
+          try {
+            window.sessionStorage.setItem(
+              key,
+              JSON.stringify({ language: language, messages: messages })
+            );
+          } catch (e) {
+            /* storage full or blocked: fetched again on the next page */
+          }
+          self.useLanguage(language, messages);
+          self.relabel();
+        })
+        .catch(function () {
+          /* offline, blocked or an older server: the widget stays in English */
+        });
+    }
+
+    useLanguage(code, messages) {
+      this.language = code;
+      this.t = translator(messages);
+    }
+
+    /** Show the text of `key` in `node`, marked so that a change of language updates it. */
+    setText(node, key) {
+      node.setAttribute("data-t", key);
+      node.textContent = this.t(key);
+      // A text the catalogue lacks is English: say so, for screen readers' pronunciation.
+      if (this.language !== "en" && !this.t.has(key)) node.setAttribute("lang", "en");
+      else node.removeAttribute("lang");
+      return node;
+    }
+
+    /** Word the interface in the current language: data-t, data-t-label, data-t-title. */
+    applyLabels() {
+      var self = this;
+      var ui = this.ui;
+      ui.root.setAttribute("lang", this.language);
+      [this.shadowRoot, ui.tplRefusal.content, ui.tplActions.content].forEach(function (scope) {
+        Array.prototype.forEach.call(scope.querySelectorAll("[data-t]"), function (node) {
+          self.setText(node, node.getAttribute("data-t"));
+        });
+        Array.prototype.forEach.call(scope.querySelectorAll("[data-t-label]"), function (node) {
+          node.setAttribute("aria-label", self.t(node.getAttribute("data-t-label")));
+        });
+        Array.prototype.forEach.call(scope.querySelectorAll("[data-t-title]"), function (node) {
+          node.setAttribute("title", self.t(node.getAttribute("data-t-title")));
+        });
+      });
+      var title = readAttr(this, "data-title", this.t("title"));
+      ui.title.textContent = title;
+      ui.launcher.title = title;
+      ui.input.placeholder = readAttr(this, "data-placeholder", this.t("placeholder"));
+      this.labelLauncher();
+    }
+
+    /** After a change of language: the labels, and the conversation unless an answer streams. */
+    relabel() {
+      this.applyLabels();
+      if (!this.busy && this.messages.length) {
+        var focused = this.shadowRoot.activeElement;
+        var inList = focused && this.ui.list.contains(focused);
+        this.hideCard(false);
+        this.renderAll();
+        if (inList) this.ui.input.focus();
+      }
+    }
+
+    labelLauncher() {
+      var t = this.t;
+      var title = this.ui.title.textContent;
+      var label;
+      // Without "Open chat: …" or "Hide chat" in the language, the title names it (aria-expanded
+      // says whether the chat is open).
+      if (this.isOpen()) label = t.has("hide_chat") ? t("hide_chat") : title;
+      else label = t.has("open_chat") ? t("open_chat", { title: title }) : title;
+      this.ui.launcher.setAttribute("aria-label", label);
+    }
+
     // ---- open / close ---------------------------------------------------------------------
 
     isOpen() {
@@ -690,7 +928,7 @@
       this.ui.panel.hidden = false;
       this.ui.root.classList.add("is-open");
       this.ui.launcher.setAttribute("aria-expanded", "true");
-      this.ui.launcher.setAttribute("aria-label", "Hide chat");
+      this.labelLauncher();
       this.save();
       this.scrollToEnd(true);
       if (focus !== false) this.ui.input.focus();
@@ -701,7 +939,7 @@
       this.ui.panel.hidden = true;
       this.ui.root.classList.remove("is-open");
       this.ui.launcher.setAttribute("aria-expanded", "false");
-      this.ui.launcher.setAttribute("aria-label", "Open chat: " + this.ui.title.textContent);
+      this.labelLauncher();
       this.save();
       this.ui.launcher.focus();
     }
@@ -822,7 +1060,7 @@
 
     addUser(text) {
       var node = el("div", "msg user");
-      node.appendChild(el("span", "sr-only", "You said: "));
+      node.appendChild(this.setText(el("span", "sr-only"), "you_said"));
       node.appendChild(el("div", "bubble", text));
       this.ui.list.appendChild(node);
       this.anchor = node;
@@ -832,7 +1070,7 @@
 
     addBot() {
       var node = el("div", "msg bot");
-      node.appendChild(el("span", "sr-only", "Assistant: "));
+      node.appendChild(this.setText(el("span", "sr-only"), "assistant_said"));
       var bubble = el("div", "bubble");
       var text = el("div", "text");
       bubble.appendChild(text);
@@ -857,7 +1095,8 @@
     showTyping(view) {
       var dots = el("span", "typing");
       dots.setAttribute("role", "status");
-      dots.setAttribute("aria-label", "The assistant is writing");
+      dots.setAttribute("data-t-label", "writing");
+      dots.setAttribute("aria-label", this.t("writing"));
       dots.appendChild(el("i"));
       dots.appendChild(el("i"));
       dots.appendChild(el("i"));
@@ -915,7 +1154,8 @@
       var self = this;
       var button = el("button", "cite", String(c.n));
       button.type = "button";
-      button.setAttribute("aria-label", "Source " + c.n + ": " + (c.title || "document"));
+      button.setAttribute("aria-label", this.t("source") + " " + c.n + ": " +
+        (c.title || this.t("document")));
       button.setAttribute("aria-expanded", "false");
       button.setAttribute("data-n", String(c.n));
       button.addEventListener("click", function () {
@@ -929,19 +1169,20 @@
       view.sources.textContent = "";
       view.sources.hidden = !citations || citations.length === 0;
       if (view.sources.hidden) return;
-      view.sources.appendChild(el("h3", null, "Sources"));
+      view.sources.appendChild(this.setText(el("h3"), "sources"));
       var ol = el("ol");
       citations.forEach(function (c) {
         var li = el("li");
         var button = el("button", "source");
         button.type = "button";
         button.setAttribute("data-n", String(c.n));
-        button.setAttribute("aria-label", "Source " + c.n + ": " + (c.title || "document") +
-          (where(c) ? ", " + where(c) : ""));
+        var place = where(c, self.t);
+        button.setAttribute("aria-label", self.t("source") + " " + c.n + ": " +
+          (c.title || self.t("document")) + (place ? ", " + place : ""));
         button.appendChild(el("span", "n", String(c.n)));
         var label = el("span");
         label.appendChild(el("span", "t", c.title || c.doc_id));
-        var at = [c.source, where(c)].filter(Boolean).join(" · ");
+        var at = [c.source, place].filter(Boolean).join(" · ");
         if (at) label.appendChild(el("span", "w", at));
         button.appendChild(label);
         button.addEventListener("click", function () {
@@ -971,16 +1212,14 @@
       if (partial) partial.remove();
       if (item.coverage === "partial") {
         view.bubble.insertBefore(
-          el("p", "partial-label", "Partial answer: the documents do not give what was asked"),
+          this.setText(el("p", "partial-label"), "partial"),
           view.text
         );
       }
       var note = view.bubble.querySelector(".note");
       if (note) note.remove();
       if (item.flagged && item.flagged.length) {
-        view.bubble.appendChild(
-          el("p", "note", "Some statements could not be checked against the sources.")
-        );
+        view.bubble.appendChild(this.setText(el("p", "note"), "unchecked"));
       }
       this.renderSources(view, item.refused ? [] : item.citations || []);
       this.addActions(view, item);
@@ -998,7 +1237,7 @@
         up.disabled = true;
         down.disabled = true;
         (rating === "up" ? up : down).setAttribute("aria-pressed", "true");
-        thanks.textContent = "Thanks for your feedback!";
+        self.setText(thanks, "thanks");
       }
       if (item.feedback) settle(item.feedback);
       [up, down].forEach(function (button) {
@@ -1006,7 +1245,7 @@
           var rating = button === up ? "up" : "down";
           up.disabled = true;
           down.disabled = true;
-          thanks.textContent = "Sending…";
+          self.setText(thanks, "sending");
           self.sendFeedback(item, rating).then(
             function () {
               item.feedback = rating;
@@ -1016,7 +1255,7 @@
             function () {
               up.disabled = false;
               down.disabled = false;
-              thanks.textContent = "Could not send feedback. Please try again.";
+              self.setText(thanks, "feedback_failed");
             }
           );
         });
@@ -1054,13 +1293,13 @@
       var ui = this.ui;
       if (this.cardTrigger) this.cardTrigger.setAttribute("aria-expanded", "false");
       ui.cardN.textContent = String(c.n);
-      ui.cardTitle.textContent = c.title || c.doc_id || "Source";
-      var meta = [c.source, where(c)].filter(Boolean).join(" · ");
+      ui.cardTitle.textContent = c.title || c.doc_id || this.t("source");
+      var meta = [c.source, where(c, this.t)].filter(Boolean).join(" · ");
       ui.cardMeta.textContent = meta;
       ui.cardMeta.hidden = !meta;
       var verified = c.verified !== false;
       ui.cardBadge.className = "badge " + (verified ? "ok" : "no");
-      ui.cardBadgeText.textContent = verified ? "Verified quote" : "Not verified";
+      this.setText(ui.cardBadgeText, verified ? "verified" : "not_verified");
       ui.cardSnippet.textContent = c.snippet || "";
       ui.cardSnippet.hidden = !c.snippet;
       var href = documentUrl(this.base, c);
@@ -1187,9 +1426,9 @@
           view.node.remove();
           userNode.remove();
           self.ui.root.classList.toggle("has-messages", self.messages.length > 0);
-          var message = error && error.kind
-            ? error.message
-            : "Could not reach the assistant. Check your connection and try again.";
+          var message = error && error.kind && error.render
+            ? error.render(self.t)
+            : self.t("unreachable");
           self.addError(message);
           if (!self.ui.input.value) {
             self.ui.input.value = question;
@@ -1212,7 +1451,8 @@
     if (document.querySelector(TAG)) return;
     var widget = document.createElement(TAG);
     if (SCRIPT) {
-      ["data-title", "data-placeholder", "data-open", "data-api-base"].forEach(function (name) {
+      var names = ["data-title", "data-placeholder", "data-lang", "data-open", "data-api-base"];
+      names.forEach(function (name) {
         if (SCRIPT.hasAttribute(name)) widget.setAttribute(name, SCRIPT.getAttribute(name));
       });
     }

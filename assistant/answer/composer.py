@@ -100,7 +100,11 @@ class ExtractiveComposer:
         scores = reading.scores
         weights = reading.weights if self._terms is not None else {}
         # Whether a unit is about the question, judged once per unit for every use below.
-        about = cache(lambda i: self._about(units[i], weights)) if weights else None
+        about = (
+            cache(lambda i: reading.crosses(i) or self._about(units[i], weights))
+            if weights
+            else None
+        )
         order = reading.order
         member = self._membership(units, scores, order, question, reading.language)
         if member is not None:

@@ -51,6 +51,19 @@ UNIT_FEATURES: tuple[str, ...] = (
     "position",
 )
 """The columns of `unit_features`, in order (the scorer's model names the ones it uses)."""
+LEXICAL_FEATURES: tuple[str, ...] = (
+    "terms",
+    "terms_gap",
+    "terms_context",
+    "terms_heading",
+    "defines",
+    "side_mentions",
+)
+"""Features that compare the question's words with the unit's: they mean nothing when the two
+are in different languages, so units scored across languages use a model without them."""
+CROSSLINGUAL_FEATURES: tuple[str, ...] = tuple(
+    f for f in UNIT_FEATURES if f not in LEXICAL_FEATURES
+)
 
 # A plural content word ("clusters", "priorities"): the question may want several things. A
 # word form, not a list of question phrasings; "-ss", "-us", "-is" endings are no plural.

@@ -107,6 +107,13 @@ class Reading:
     """The question's content terms, weighted by the store's IDF."""
     language: str = "en"
     """The question's language (ISO 639-1): answers' fixed texts are worded in it."""
+    crossing: np.ndarray | None = None
+    """Per unit: whether it was scored across languages (question and unit not both English;
+    `assistant.answer.crosslingual`). Term overlap says nothing about those units."""
+
+    def crosses(self, i: int) -> bool:
+        """Whether unit `i` was scored across languages."""
+        return self.crossing is not None and bool(self.crossing[i])
 
     def feature(self, name: str) -> np.ndarray:
         """One feature's column."""

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 SCORER_DIR = PROJECT_ROOT / "assistant" / "models" / "scorer"
 UNIT_MODEL = "unit.json"
 ANSWERABLE_MODEL = "answerable.json"
+CROSSLINGUAL_UNIT_MODEL = "unit_crosslingual.json"
 SENTENCE_WEIGHT = 0.65
 """The blend's weight of the unit's own cosine against its passage's score."""
 
@@ -109,7 +110,9 @@ class UnitModel(Protocol):
 
     name: str
 
-    def score(self, features: np.ndarray, names: tuple[str, ...]) -> np.ndarray: ...
+    def score(
+        self, features: np.ndarray, names: tuple[str, ...], crossing: np.ndarray | None = None
+    ) -> np.ndarray: ...
 
 
 class BlendModel:
@@ -121,8 +124,10 @@ class BlendModel:
     def __init__(self, reader_weight: float) -> None:
         self._reader_weight = reader_weight
 
-    def score(self, features: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-        """The blend of each row."""
+    def score(
+        self, features: np.ndarray, names: tuple[str, ...], crossing: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The blend of each row (the same rule across languages)."""
         col = {n: i for i, n in enumerate(names)}
         blend = (
             SENTENCE_WEIGHT * features[:, col["cosine"]]
@@ -145,9 +150,21 @@ class LearnedModel:
         """The fitted model (read from its JSON file once)."""
         return LinearModel.load(self._path)
 
-    def score(self, features: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-        """P(answers) of each row."""
-        return self.model.predict(features, names)
+    @cached_property
+    def crosslingual(self) -> LinearModel | None:
+        """The model for units read across languages (no lexical features), when shipped."""
+        path = self._path.with_name(CROSSLINGUAL_UNIT_MODEL)
+        return LinearModel.load(path) if path.is_file() else None
+
+    def score(
+        self, features: np.ndarray, names: tuple[str, ...], crossing: np.ndarray | None = None
+    ) -> np.ndarray:
+        """P(answers) of each row; rows marked in `crossing` by the cross-language model."""
+        scores = self.model.predict(features, names)
+        other = self.crosslingual
+        if crossing is not None and other is not None and crossing.any():
+            scores[crossing] = other.predict(features[crossing], names)
+        return scores
 
 
 class UnitReader:
@@ -205,8 +222,8 @@ class UnitReader:
         vectors = self._vectors(units)
         cosines = vectors @ question_vector
         read = self._read(question, units)
+        cross = crossing(language, [u.hit for u in units])
         if self._crosslingual is not None:
-            cross = crossing(language, [u.hit for u in units])
             mapped = self._crosslingual.units(
                 question, [(u.hit.chunk.id, u.index, u.text) for u in units], cross
             )
@@ -217,10 +234,10 @@ class UnitReader:
                     read = read.copy()
                     read[cross] = mapped["reader"]
         features = unit_features(question, units, cosines, read, self._terms, weights)
-        scores = self.model.score(features, UNIT_FEATURES)
+        scores = self.model.score(features, UNIT_FEATURES, cross)
         return Reading(
             question, hits, units, vectors, features, UNIT_FEATURES, scores, self.model.name,
-            weights, language,
+            weights, language, cross,
         )  # fmt: skip
 
     def contributions(self, row: np.ndarray) -> dict[str, float] | None:

@@ -140,3 +140,33 @@ def test_coverage_is_full_partial_or_none(client: TestClient) -> None:
         },
     ).json()
     assert completion["coverage"] == "partial"
+
+
+def test_ask_takes_a_language_and_reports_languages(client: TestClient) -> None:
+    body = client.post(
+        "/v1/ask",
+        json={"question": "Who won the football world cup in 1998?", "language": "fr-BE"},
+    ).json()
+    assert body["refused"] is True and body["language"] == "fr"
+    answered = client.post(
+        "/v1/ask",
+        json={
+            "question": "Quelle est la date limite de candidature à la Cluster Booster Academy ?"
+        },
+    ).json()
+    assert answered["language"] == "fr"
+    assert {c["language"] for c in answered["citations"]} == {"en"}
+
+
+@pytest.mark.parametrize("tag", ["xx", "ja", "not a tag", ""])
+def test_ask_rejects_a_language_that_is_not_an_eu_one(client: TestClient, tag: str) -> None:
+    response = client.post("/v1/ask", json={"question": "What is a cluster?", "language": tag})
+    assert response.status_code == 422
+    assert "language" in response.text
+
+
+def test_locales_serve_the_widget_texts(client: TestClient) -> None:
+    body = client.get("/v1/locales/pl-PL").json()
+    assert body["language"] == "pl" and body["name"] == "polski"
+    assert body["messages"]["send"] and "placeholder" in body["messages"]
+    assert client.get("/v1/locales/ja").status_code == 404

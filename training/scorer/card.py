@@ -47,6 +47,16 @@ def _weights(model: LinearModel) -> str:
     return "\n".join(f"| `{f}` | {w:+.3f} |" for f, w in pairs)
 
 
+def _crosslingual_weights(model: LinearModel | None) -> str:
+    if model is None:
+        return ""
+    return (
+        "## Weights (the cross-language unit model)\n\n| feature | weight |\n|---|---|\n"
+        + _weights(model)
+        + "\n\n"
+    )
+
+
 def _loco_table(loco: dict[str, Any]) -> str:
     rows = [
         "| held-out collection (test half) | cases | fact hit | refusal acc. | false refusal "
@@ -76,6 +86,7 @@ def write(
     answerable: LinearModel,
     trained_on: dict[str, int],
     loco: dict[str, Any] | None,
+    crosslingual: LinearModel | None = None,
 ) -> Path:
     """Write README.md beside the models."""
     data = ", ".join(f"{name} ({n} dev questions)" for name, n in trained_on.items())
@@ -87,7 +98,11 @@ stored as JSON and evaluated with numpy at answer time (`assistant/answer/scorin
 - `unit.json`: P(a candidate unit — sentence, list item, whole list, table row — states what the
   question asks), from the features in `assistant/answer/features.py`;
 - `answerable.json`: P(the reading answers the question), from the reading's summary
-  (`assistant/answer/answerability.py`); declines below its threshold {answerable.threshold:.4f}.
+  (`assistant/answer/answerability.py`); declines below its threshold {answerable.threshold:.4f};
+- `unit_crosslingual.json`: the unit model fitted on the same rows without the features that
+  compare the question's words with the unit's (`LEXICAL_FEATURES`), for units read across
+  languages (`assistant/answer/crosslingual.py`), whose similarities come from
+  multilingual-e5 mapped onto the English scales.
 
 - **Base:** none (fitted from scratch; no pretrained weights). Licence: the project's.
 - **Data:** the dev halves only ({data}). Unit labels: the share of a case's required facts
@@ -114,7 +129,7 @@ of answerable questions whose reading holds an answer unit where the best-scored
 |---|---|
 {_weights(units)}
 
-## Weights (the shipped answerability model)
+{_crosslingual_weights(crosslingual)}## Weights (the shipped answerability model)
 
 | feature | weight |
 |---|---|

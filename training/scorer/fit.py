@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from assistant.answer.answerability import QUESTION_FEATURES, summarise
-from assistant.answer.features import UNIT_FEATURES
+from assistant.answer.features import CROSSLINGUAL_FEATURES, UNIT_FEATURES
 from assistant.answer.scoring import LinearModel
 from training.scorer.collect import CaseRows
 
@@ -80,8 +80,8 @@ def _logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...
     )
 
 
-def fit_units(rows: Sequence[CaseRows]) -> LinearModel:
-    """The unit model: P(the unit states what is asked) from `UNIT_FEATURES`."""
+def fit_units(rows: Sequence[CaseRows], features: tuple[str, ...] = UNIT_FEATURES) -> LinearModel:
+    """The unit model: P(the unit states what is asked) from `features` (of `UNIT_FEATURES`)."""
     per_question = _weights(rows)
     xs, ys, ws = [], [], []
     for r in rows:
@@ -96,7 +96,8 @@ def fit_units(rows: Sequence[CaseRows]) -> LinearModel:
     y = np.concatenate(ys)
     weights = np.concatenate(ws)
     keep = weights > 0
-    return _logistic(x[keep], y[keep], weights[keep], UNIT_FEATURES)
+    columns = [UNIT_FEATURES.index(f) for f in features]
+    return _logistic(x[keep][:, columns], y[keep], weights[keep], features)
 
 
 def question_matrix(rows: Sequence[CaseRows], units: LinearModel) -> np.ndarray:
@@ -117,6 +118,8 @@ class Fitted:
 
     units: LinearModel
     answerable: LinearModel
+    crosslingual: LinearModel | None = None
+    """The unit model without the lexical features, for units read across languages."""
 
 
 def balanced_accuracy(p: np.ndarray, answerable: np.ndarray, threshold: float) -> float:
@@ -235,4 +238,4 @@ def fit(rows: Sequence[CaseRows]) -> Fitted:
         answerable.threshold,
         card,
     )
-    return Fitted(units, answerable)
+    return Fitted(units, answerable, fit_units(rows, CROSSLINGUAL_FEATURES))

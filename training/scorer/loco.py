@@ -16,7 +16,12 @@ from typing import Any
 import numpy as np
 
 from assistant.answer.features import UNIT_FEATURES
-from assistant.answer.scoring import ANSWERABLE_MODEL, UNIT_MODEL, LinearModel
+from assistant.answer.scoring import (
+    ANSWERABLE_MODEL,
+    CROSSLINGUAL_UNIT_MODEL,
+    UNIT_MODEL,
+    LinearModel,
+)
 from assistant.container import Container
 from evals.metrics import auc
 from evals.runner import run
@@ -71,6 +76,8 @@ def save(fitted: Fitted, directory: Path) -> None:
     """Write both models into `directory`."""
     fitted.units.save(directory / UNIT_MODEL)
     fitted.answerable.save(directory / ANSWERABLE_MODEL)
+    if fitted.crosslingual is not None:
+        fitted.crosslingual.save(directory / CROSSLINGUAL_UNIT_MODEL)
 
 
 def unit_auc(model: LinearModel, rows: Sequence[CaseRows]) -> float:

