@@ -1,6 +1,6 @@
 """Fit the maps that put multilingual-e5 similarities on the English models' scales.
 
-Data: the dev halves of the English collections (gold, real-policy, ClapNQ), read as the
+Data: the dev halves of the English policy collections (gold, real-policy), read as the
 assistant reads them. For every candidate unit of every question, the pairs (e5 cosine of
 question and unit, all-MiniLM cosine) and (e5 cosine, reader cosine), and for every passage
 (e5 cosine of question and passage, the passage's score). Each map matches the first two
@@ -28,6 +28,8 @@ from evals.datasets import EvalCase
 from evals.splits import select
 
 MAPS = ("cosine", "reader", "passage")
+COLLECTIONS = ("gold", "real-policy")
+"""The English collections the maps are fitted on (policy documents: the product's genre)."""
 
 
 @dataclass
@@ -150,7 +152,7 @@ def main() -> Path:
     model = E5Embedder(base.settings.embedding.threads)
     collected: dict[str, Pairs] = {}
     trained_on: dict[str, int] = {}
-    for name in ("gold", "real-policy", "clapnq"):
+    for name in COLLECTIONS:
         container, cases = open_collection(name, base)
         dev = select(cases, "dev", key=lambda c: c.id)
         collected[name] = pairs_of(container, dev, model)
