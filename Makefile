@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH_VERSION := 2.13.0
 
-.PHONY: install install-llm install-llm-smoke browser redis serve serve-cluster serve-llm label-reader train-reader train-scorer loco test lint fmt pdfs ingest clean
+.PHONY: install install-llm install-llm-smoke browser redis serve serve-cluster serve-llm label-reader train-reader train-scorer train-multilingual loco test lint fmt pdfs ingest clean
 
 install: $(STAMP)
 
@@ -85,6 +85,11 @@ loco: install
 
 train-scorer: install
 	$(BIN)/cluster-assistant scorer train
+
+# The cross-language reading maps (assistant/models/multilingual/), from the multilingual slice's
+# dev half and its English originals.
+train-multilingual: install
+	$(BIN)/python -m training.multilingual
 
 lint: install
 	$(BIN)/ruff check .

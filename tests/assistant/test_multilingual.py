@@ -105,11 +105,9 @@ def test_german_document_is_detected_and_answers_an_english_question(
     german = stack.store.chunks_of("wasserstoff")
     assert german and {c.language for c in german} == {"de"}
     assert {c.language for c in stack.store.chunks_of("what-are-clusters")} == {"en"}
-    answer = stack.container.assistant.answer(
-        "How many companies belong to the Upper Rhine hydrogen cluster?"
-    )
+    answer = stack.container.assistant.answer("When was the Upper Rhine hydrogen cluster founded?")
     assert not answer.refused, answer.answer
-    assert "47" in answer.answer
+    assert "2019" in answer.answer
     assert {c.doc_id for c in answer.citations} == {"wasserstoff"}
     assert {c.language for c in answer.citations} == {"de"}
     assert answer.answer.startswith(message("source_language", "en", languages="Deutsch"))
