@@ -19,7 +19,6 @@ each pair is reported in the card.
 from __future__ import annotations
 
 import json
-import platform
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from assistant.storage.store import ChunkStore
 from evals.datasets import EvalCase, load_jsonl
 from evals.multilingual import SETS
 from evals.splits import select
+from training.scorer.card import machine
 
 MAPS = ("cosine", "reader", "passage")
 COLLECTIONS = ("gold", "real-policy")
@@ -136,7 +136,7 @@ def write(maps: dict[str, dict[str, float]], trained_on: dict[str, int], path: P
     meta = {
         "date": date.today().isoformat(),
         "commit": commit,
-        "machine": f"{platform.processor() or platform.machine()}",
+        "machine": machine(),
         "trained_on": trained_on,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
