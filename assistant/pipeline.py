@@ -20,7 +20,7 @@ from assistant.answer.generator import declined
 from assistant.answer.reading import Reading
 from assistant.embedder import Embedder
 from assistant.errors import LLMUnavailableError
-from assistant.language import detector, normalise, question_language
+from assistant.language import normalise, question_language
 from assistant.messages import language_names, message
 from assistant.retrieval.hybrid import query_vector
 from assistant.retrieval.lexical import LexicalIndex
@@ -202,27 +202,27 @@ class Assistant:
             settings.default,
             settings.min_confidence,
         )
+        written = self._written(question, history)
         searched = question
         if self._generator is not None and history and self._settings.llm.condense:
             try:
                 pairs = [(t.role, t.content) for t in history]
                 searched = self._generator.condense(question, pairs)
-                own, hits = self._search(searched, (), filters, top_k)
+                own, hits = self._search(searched, (), filters, top_k, written)
             except LLMUnavailableError as exc:
                 log.warning("condensation skipped: %s", exc)
                 searched = question
-                own, hits = self._search(question, history, filters, top_k)
+                own, hits = self._search(question, history, filters, top_k, written)
         else:
             searched = rewrite(question, [(t.role, t.content) for t in history])
             if searched != question:  # it stands alone now
-                own, hits = self._search(searched, (), filters, top_k)
+                own, hits = self._search(searched, (), filters, top_k, written)
             else:
-                own, hits = self._search(question, history, filters, top_k)
+                own, hits = self._search(question, history, filters, top_k, written)
         unknown = self.lexical.unknown_terms(searched) if self._uses_lexical else []
         gap = self.lexical.coverage_gap(searched, [h.chunk for h in hits[:3]])
         # Read in the language the question is written in (a requested language words the
         # answer; it does not make an English question a French one).
-        written = detector(settings.min_confidence).code(searched) or asked
         reading = replace(self._scorer.read(searched, own, hits, written), language=asked)
         return Read(reading, unknown, gap, searched, asked)
 
@@ -300,7 +300,15 @@ class Assistant:
     ) -> list[ScoredChunk]:
         """The passages `answer` would read, best first."""
         build_where(filters)  # validate before any model work
-        return self._search(question, history, filters, top_k)[1]
+        return self._search(question, history, filters, top_k, self._written(question, history))[1]
+
+    def _written(self, question: str, history: Sequence[Turn]) -> str:
+        """The language `question` is written in (that of the conversation when the question
+        alone does not say, English when nothing does): what it is read in."""
+        earlier = [t.content for t in history if t.role == "user"]
+        return question_language(
+            question, earlier, None, "en", self._settings.language.min_confidence
+        )
 
     def _search(
         self,
@@ -308,6 +316,7 @@ class Assistant:
         history: Sequence[Turn],
         filters: Filters | None,
         top_k: int | None,
+        language: str = "en",
     ) -> tuple[np.ndarray, list[ScoredChunk]]:
         """Hits for `question`, and the vector answer sentences are scored against."""
         context = [t.content for t in reversed(history) if t.role == "user"][:MAX_CONTEXT_TURNS]
@@ -315,7 +324,7 @@ class Assistant:
         lexical_query = " ".join([question, *context])
         k = top_k or self._settings.retrieval.top_k
         pool = max(k, self._ranker.candidates)
-        fused = self._retriever.retrieve(lexical_query, mixed, pool, filters)
+        fused = self._retriever.retrieve(lexical_query, mixed, pool, filters, language)
         hits = self._ranker.rank(question, fused, k)
         # A follow-up ("when is the one in Charleroi?") is scored with the turns before it.
         return (mixed if context else own), hits

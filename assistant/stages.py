@@ -30,9 +30,15 @@ class Retriever(Protocol):
         ...
 
     def retrieve(
-        self, query: str, vector: np.ndarray, k: int, filters: Filters | None = None
+        self,
+        query: str,
+        vector: np.ndarray,
+        k: int,
+        filters: Filters | None = None,
+        language: str = "en",
     ) -> list[ScoredChunk]:
-        """The `k` best chunks for `query` (its text) and `vector` (its embedding)."""
+        """The `k` best chunks for `query` (its text, written in `language`) and `vector` (its
+        embedding)."""
         ...
 
 

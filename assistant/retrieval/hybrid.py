@@ -57,6 +57,7 @@ class HybridRetriever:
         self._candidates = candidates
         self._multilingual = multilingual if multilingual_weight > 0 else None
         self._multilingual_weight = multilingual_weight
+        self._foreign: tuple[object, bool] | None = None
 
     def warm_up(self) -> None:
         """Open the store and build the BM25 index now."""
@@ -64,13 +65,35 @@ class HybridRetriever:
         if self._lexical is not None and self._bm25_weight > 0:
             self._lexical.refresh()
 
+    def _crosses(self, language: str) -> bool:
+        """Whether a question in `language` may cross languages with this store's passages:
+        it is not English, or the store holds passages that are not (checked once per store
+        revision). Only then is the multilingual retriever fused: English questions over an
+        English store are retrieved exactly as without it."""
+        if language != "en":
+            return True
+        signature = self._store.signature()
+        if self._foreign is None or self._foreign[0] != signature:
+            self._foreign = (signature, self._store.has_language_other_than("en"))
+        return self._foreign[1]
+
     def retrieve(
-        self, query: str, vector: np.ndarray, k: int, filters: Filters | None = None
+        self,
+        query: str,
+        vector: np.ndarray,
+        k: int,
+        filters: Filters | None = None,
+        language: str = "en",
     ) -> list[ScoredChunk]:
         """The `k` best chunks for a question (text for BM25 and the multilingual model, vector
-        for dense search)."""
+        for dense search; `language`: the question's)."""
         lexical_on = self._lexical is not None and self._bm25_weight > 0
-        if not lexical_on and self._multilingual is None:
+        multilingual = (
+            self._multilingual
+            if self._multilingual is not None and self._crosses(language)
+            else None
+        )
+        if not lexical_on and multilingual is None:
             return self._store.query(vector, k, filters)
         pool = max(self._candidates, k)
         dense = self._store.query(vector, pool, filters)
@@ -79,9 +102,9 @@ class HybridRetriever:
             lists.append(
                 ([h.chunk_id for h in self._lexical.search(query, pool)], self._bm25_weight)
             )
-        if self._multilingual is not None:
-            asked = self._multilingual.embed_queries([query])[0]
-            found = self._store.query_multilingual(asked, pool, self._multilingual.name, filters)
+        if multilingual is not None:
+            asked = multilingual.embed_queries([query])[0]
+            found = self._store.query_multilingual(asked, pool, multilingual.name, filters)
             if found:
                 lists.append(([cid for cid, _ in found], self._multilingual_weight))
         fused = reciprocal_rank_fusion(lists)

@@ -224,6 +224,14 @@ class ChunkStore:
             for cid, vector in zip(result["ids"], vectors, strict=True)
         }
 
+    def has_language_other_than(self, code: str) -> bool:
+        """Whether any chunk's language is known and is not `code`."""
+        try:
+            found = self.multilingual.get(where={"language": {"$ne": code}}, limit=1, include=[])
+        except Exception as exc:
+            raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
+        return bool(found["ids"])
+
     def query_multilingual(
         self, vector: np.ndarray, k: int, model: str, filters: Filters | None = None
     ) -> list[tuple[str, float]]:

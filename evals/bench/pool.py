@@ -13,12 +13,14 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from assistant.embedder import Embedder
+from assistant.multilingual import E5Embedder
 from assistant.settings import Settings
 from assistant.storage.store import ChunkStore
 from assistant.text import TextUnit, chunk_units
@@ -90,7 +92,14 @@ def ingestor(settings: Settings, embedder: Embedder, store: ChunkStore) -> Inges
         from assistant.container import Container
 
         _READERS[key] = Container(settings).reader_embedder
-    return Ingestor(settings, embedder, store, _READERS[key])
+    multilingual = _multilingual() if settings.language.multilingual else None
+    return Ingestor(settings, embedder, store, _READERS[key], multilingual)
+
+
+@cache
+def _multilingual() -> E5Embedder:
+    """The multilingual model, loaded once per process (as the command line's ingest uses it)."""
+    return E5Embedder()
 
 
 def scoped(settings: Settings, data_dir: Path) -> Settings:

@@ -43,6 +43,7 @@ def test_chat_answers_as_json_with_linked_citations(client: TestClient) -> None:
         "flagged",
         "coverage",
         "explain",
+        "language",
         "request_id",
     }
     assert body["refused"] is False and "150,000" in body["answer"]
