@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import InvalidFilterError, StoreUnavailableError
+from assistant.language import EU_LANGUAGES
 from assistant.settings import Settings
 from assistant.text import TextUnit
 from assistant.types import FILTERABLE_FIELDS, Chunk, ScoredChunk
@@ -225,9 +226,11 @@ class ChunkStore:
         }
 
     def has_language_other_than(self, code: str) -> bool:
-        """Whether any chunk's language is known and is not `code`."""
+        """Whether any chunk's language is known and is not `code` (an undetermined one, a
+        name alone, is not counted: Chroma's `$ne` would match a missing key)."""
+        others = [c for c in EU_LANGUAGES if c != code]
         try:
-            found = self.multilingual.get(where={"language": {"$ne": code}}, limit=1, include=[])
+            found = self.multilingual.get(where={"language": {"$in": others}}, limit=1, include=[])
         except Exception as exc:
             raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
         return bool(found["ids"])
