@@ -12,6 +12,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from api.keys import KeyStore
 from api.middleware import request_id_of
 from assistant.container import Container
+from assistant.language import preferred
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from assistant.storage.documents import DocumentCatalog
@@ -75,6 +76,12 @@ _bearer = HTTPBearer(auto_error=False, description="The admin API key as a beare
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="The admin API key.")
 
 
+def get_preferred_language(request: Request) -> str | None:
+    """The EU language the client prefers (its `Accept-Language` header), or None: answers'
+    own texts are worded in it when the question's language cannot be told ("ECCP?")."""
+    return preferred(request.headers.get("accept-language"))
+
+
 def require_admin(
     settings: Annotated[Settings, Depends(get_settings)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
@@ -108,5 +115,6 @@ DocumentsDep = Annotated[DocumentCatalog, Depends(get_documents)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 RequestIdDep = Annotated[str, Depends(get_request_id)]
+PreferredLanguageDep = Annotated[str | None, Depends(get_preferred_language)]
 ApiKeysDep = Annotated[KeyStore, Depends(get_api_keys)]
 AdminDep = Depends(require_admin)

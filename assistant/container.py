@@ -170,7 +170,11 @@ class Container:
 
             judge = ChatJudge(chat_model(self.settings.llm), self.settings.llm.model)
         return CitationVerifier(
-            self.embedder, self.settings.verification, self.store.unit_vectors, judge
+            self.embedder,
+            self.settings.verification,
+            self.store.unit_vectors,
+            judge,
+            self.crosslingual,
         )
 
     @cached_property

@@ -65,6 +65,29 @@ def normalise(tag: str | None) -> str | None:
     return code if code in EU_LANGUAGES else None
 
 
+def preferred(accept_language: str | None) -> str | None:
+    """The EU language a client prefers most, from an `Accept-Language` header (RFC 9110:
+    "fr-CH, fr;q=0.9, en;q=0.8, *;q=0.5"): ranges by weight, ties in their order; a range
+    with q=0, a wildcard or a language outside the EU is passed over."""
+    if not accept_language:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        code = normalise(tag)
+        if code and weight > 0:
+            ranked.append((-weight, position, code))
+    return min(ranked)[2] if ranked else None
+
+
 class LanguageDetector:
     """py3langid over the EU languages, loaded on first use (thread-safe)."""
 
@@ -125,10 +148,12 @@ def question_language(
     requested: str | None = None,
     default: str = "en",
     min_confidence: float = MIN_CONFIDENCE,
+    preferred: str | None = None,
 ) -> str:
     """The language to answer `question` in: the requested one (BCP 47, when an EU language),
     else the question's detected language, else that of the latest earlier user turn whose
-    language is clear (a follow-up like "And in Palma?"), else `default`."""
+    language is clear (a follow-up like "And in Palma?"), else the client's `preferred` one
+    (its `Accept-Language`), else `default`."""
     chosen = normalise(requested)
     if chosen:
         return chosen
@@ -139,4 +164,4 @@ def question_language(
         found = detector(min_confidence).code(text)
         if found:
             return found
-    return default
+    return normalise(preferred) or default

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from assistant.language import EU_LANGUAGES, normalise
@@ -40,11 +40,26 @@ def message(key: str, language: str | None = None, **values: str) -> str:
     return text.format(**values) if values else text
 
 
-def language_names(codes: Iterable[str]) -> str:
-    """The languages' own names, comma-separated, in the given order without repeats."""
+def language_names(codes: Iterable[str], in_language: str | None = None) -> str:
+    """The languages' names, comma-separated, in the given order without repeats: as
+    `in_language` names them ("anglais" in French; CLDR's names, through Babel), else each
+    language's own name."""
     seen: list[str] = []
     for code in codes:
-        name = catalogue(code).get("language_name", code) if code in EU_LANGUAGES else code
+        name = _name_in(code, in_language) if in_language else None
+        if name is None:
+            name = catalogue(code).get("language_name", code) if code in EU_LANGUAGES else code
         if name not in seen:
             seen.append(name)
     return ", ".join(seen)
+
+
+@lru_cache(maxsize=1024)
+def _name_in(code: str, language: str) -> str | None:
+    """CLDR's name of language `code` in `language` (None when either is not an EU language)."""
+    if code not in EU_LANGUAGES or language not in EU_LANGUAGES:
+        return None
+    from babel import Locale
+
+    name = Locale.parse(language).languages.get(code)
+    return str(name) if name else None

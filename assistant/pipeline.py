@@ -136,10 +136,13 @@ class Assistant:
         top_k: int | None = None,
         explain: bool = False,
         language: str | None = None,
+        preferred: str | None = None,
     ) -> Answer:
         """A grounded answer to `question` in the context of `history` (with its explain trace
-        in `Answer.explain` when `explain`; `language`: a BCP 47 tag overriding detection)."""
-        for event in self.stream(question, history, filters, top_k, explain, language):
+        in `Answer.explain` when `explain`; `language`: a BCP 47 tag overriding detection;
+        `preferred`: the client's language, used when neither the question nor the conversation
+        tells theirs)."""
+        for event in self.stream(question, history, filters, top_k, explain, language, preferred):
             if isinstance(event, DoneEvent):
                 return event.answer
         raise AssertionError("stream ended without an answer")  # pragma: no cover
@@ -152,6 +155,7 @@ class Assistant:
         top_k: int | None = None,
         explain: bool = False,
         language: str | None = None,
+        preferred: str | None = None,
     ) -> Iterator[StreamEvent]:
         """The answer as events: citations first, then text increments, then the final answer.
 
@@ -159,7 +163,7 @@ class Assistant:
         (in generative mode verification may drop sentences the model produced).
         """
         build_where(filters)  # validate before any model work
-        read = self.read(question, history, filters, top_k, language)
+        read = self.read(question, history, filters, top_k, language, preferred)
         reading, unknown, gap, searched = read.reading, read.unknown, read.gap, read.searched
         hits = reading.hits
         decision = self._answerability.decide(reading, unknown, gap)
@@ -191,9 +195,11 @@ class Assistant:
         filters: Filters | None = None,
         top_k: int | None = None,
         language: str | None = None,
+        preferred: str | None = None,
     ) -> Read:
         """Retrieve, rank and read: the scored units `answer` decides and composes from
-        (`language`: a BCP 47 tag overriding the question's detected language)."""
+        (`language`: a BCP 47 tag overriding the question's detected language; `preferred`: the
+        client's, when neither the question nor the conversation tells)."""
         settings = self._settings.language
         asked = question_language(
             question,
@@ -201,6 +207,7 @@ class Assistant:
             language,
             settings.default,
             settings.min_confidence,
+            preferred,
         )
         written = self._written(question, history)
         searched = question
@@ -257,7 +264,7 @@ class Assistant:
         yield CitationsEvent([_candidate(n, hit) for n, hit in passages.items()])
         parts: list[str] = []
         try:
-            for piece in self._generator.stream(question, passages):
+            for piece in self._generator.stream(question, passages, fallback.language):
                 parts.append(piece)
                 yield DeltaEvent(piece)
         except LLMUnavailableError as exc:
@@ -274,7 +281,7 @@ class Assistant:
         if not text or declined(text):
             yield DoneEvent(declined_answer)
             return
-        checked = self._verifier.verify(text, passages, generated=True)
+        checked = self._verifier.verify(text, passages, generated=True, language=fallback.language)
         if not checked.citations:
             yield DoneEvent(replace(declined_answer, flagged=checked.flagged))
             return
@@ -288,6 +295,7 @@ class Assistant:
                 support=checked.support,
                 mode="generative",
                 flagged=checked.flagged,
+                language=fallback.language,
             )
         )
 
@@ -336,7 +344,7 @@ def _source_notice(language: str, citations: Sequence[Citation]) -> str:
     quoted = [normalise(c.language) or c.language or "en" for c in citations]
     if all(code == language for code in quoted):
         return ""
-    return message("source_language", language, languages=language_names(quoted))
+    return message("source_language", language, languages=language_names(quoted, language))
 
 
 def _with_note(note: str, text: str) -> str:

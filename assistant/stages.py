@@ -118,8 +118,10 @@ class Generator(Protocol):
         """The passages handed to the model, numbered from 1."""
         ...
 
-    def stream(self, question: str, passages: dict[int, ScoredChunk]) -> Iterator[str]:
-        """The model's answer, piece by piece."""
+    def stream(
+        self, question: str, passages: dict[int, ScoredChunk], language: str = "en"
+    ) -> Iterator[str]:
+        """The model's answer, written in `language` (the question's), piece by piece."""
         ...
 
     def condense(self, question: str, history: Sequence[tuple[str, str]]) -> str:
@@ -135,6 +137,13 @@ class Verifier(Protocol):
         """Load what verification needs now."""
         ...
 
-    def verify(self, answer: str, passages: Mapping[int, ScoredChunk], generated: bool) -> Verified:
-        """`answer` with unsupported citations repaired or dropped, renumbered."""
+    def verify(
+        self,
+        answer: str,
+        passages: Mapping[int, ScoredChunk],
+        generated: bool,
+        language: str = "en",
+    ) -> Verified:
+        """`answer` (written in `language`) with unsupported citations repaired or dropped,
+        renumbered."""
         ...

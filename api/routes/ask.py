@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AssistantDep
+from api.deps import AssistantDep, PreferredLanguageDep
 from api.errors import responses
 from api.schemas import AskRequest, AskResponse
 from assistant.pipeline import Turn
@@ -14,7 +14,9 @@ router = APIRouter(prefix="/v1", tags=["answers"])
 
 
 @router.post("/ask", response_model=AskResponse, responses=responses(400, 401, 413, 422, 429, 503))
-async def ask(body: AskRequest, assistant: AssistantDep) -> AskResponse:
+async def ask(
+    body: AskRequest, assistant: AssistantDep, preferred: PreferredLanguageDep
+) -> AskResponse:
     """Answer from the documents with `[n]` citations, or decline when they do not say."""
     history = [Turn(m.role, m.content) for m in body.history]
     filters = body.filters.as_dict() if body.filters else None
@@ -26,5 +28,6 @@ async def ask(body: AskRequest, assistant: AssistantDep) -> AskResponse:
         body.top_k,
         body.explain,
         body.language,
+        preferred,
     )
     return AskResponse.of(answer)

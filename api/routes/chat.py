@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AssistantDep, RequestIdDep
+from api.deps import AssistantDep, PreferredLanguageDep, RequestIdDep
 from api.errors import responses
 from api.schemas import (
     ChatRequest,
@@ -68,17 +68,31 @@ def _encode(request_id: str) -> Any:
     response_model=ChatResponse,
     responses={**STREAM_DOC, **responses(400, 401, 413, 422, 429, 503)},
 )
-async def chat(body: ChatRequest, assistant: AssistantDep, request_id: RequestIdDep) -> Any:
+async def chat(
+    body: ChatRequest,
+    assistant: AssistantDep,
+    request_id: RequestIdDep,
+    preferred: PreferredLanguageDep,
+) -> Any:
     """Answer the last message of the conversation from the documents, with `[n]` citations."""
     question = body.messages[-1].content
     history = [Turn(m.role, m.content) for m in body.messages[:-1]]
     filters = body.filters.as_dict() if body.filters else None
     if not body.stream:
         answer = await run_in_threadpool(
-            assistant.answer, question, history, filters, body.top_k, body.explain, body.language
+            assistant.answer,
+            question,
+            history,
+            filters,
+            body.top_k,
+            body.explain,
+            body.language,
+            preferred,
         )
         return ChatResponse(**answer_fields(answer), request_id=request_id)
-    events = assistant.stream(question, history, filters, body.top_k, body.explain, body.language)
+    events = assistant.stream(
+        question, history, filters, body.top_k, body.explain, body.language, preferred
+    )
     first = await first_of(events)
     response: Response = stream_response(
         first,

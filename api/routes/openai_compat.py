@@ -22,7 +22,7 @@ from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AssistantDep, RequestIdDep
+from api.deps import AssistantDep, PreferredLanguageDep, RequestIdDep
 from api.errors import responses
 from api.schemas import (
     MODEL_ID,
@@ -86,7 +86,10 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
     responses={**STREAM_DOC, **responses(400, 401, 413, 422, 429, 503)},
 )
 async def chat_completions(
-    body: ChatCompletionRequest, assistant: AssistantDep, request_id: RequestIdDep
+    body: ChatCompletionRequest,
+    assistant: AssistantDep,
+    request_id: RequestIdDep,
+    preferred: PreferredLanguageDep,
 ) -> Any:
     """OpenAI-compatible chat completion, answered from the documents with `[n]` citations."""
     turns = [m for m in body.messages if m.role in ("user", "assistant")]
@@ -97,7 +100,9 @@ async def chat_completions(
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if not body.stream:
-        answer = await run_in_threadpool(assistant.answer, question, history, filters)
+        answer = await run_in_threadpool(
+            assistant.answer, question, history, filters, None, False, None, preferred
+        )
         completion_tokens = approx_tokens(answer.answer)
         return ChatCompletion(
             id=completion_id,
@@ -169,7 +174,7 @@ async def chat_completions(
             return frames
         return [chunk({"role": "assistant", "content": ""})]  # CitationsEvent: the opening chunk
 
-    events = assistant.stream(question, history, filters)
+    events = assistant.stream(question, history, filters, None, False, None, preferred)
     first = await first_of(events)
     response: Response = stream_response(
         first,

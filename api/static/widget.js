@@ -35,7 +35,8 @@
   var NARROW = "(max-width: 480px)";
 
   // The interface texts in English, keyed like the `ui.*` entries of assistant/locales/*.json
-  // (without the prefix); GET /v1/locales/{code} serves the same keys in one language.
+  // (without the prefix); GET /v1/locales/{code} serves the same keys in one language. A key
+  // that a fetched catalogue lacks (an older server) is shown in English, marked lang="en".
   var EN = {
     title: "Cluster Policy Assistant",
     placeholder: "Ask about European cluster policy…",
@@ -67,7 +68,6 @@
     unavailable: "The assistant is unavailable right now (HTTP {status}).",
     interrupted: "The answer was interrupted. Please try again.",
     unreachable: "Could not reach the assistant. Check your connection and try again.",
-    // Not in the catalogues (yet): these stay in English, marked lang="en", in other languages.
     open_chat: "Open chat: {title}",
     hide_chat: "Hide chat",
     subtitle: "Answers with cited sources",
@@ -818,7 +818,8 @@
       var self = this;
       var code = euLanguage(wantedLanguage(this));
       if (!code || code === "en") return;
-      var key = "cluster-assistant:locale:v1:" + this.base + ":" + code;
+      // v2: the catalogues now hold every text; a v1 copy lacks the welcome texts and others.
+      var key = "cluster-assistant:locale:v2:" + this.base + ":" + code;
       var kept = null;
       try {
         kept = JSON.parse(window.sessionStorage.getItem(key) || "null");

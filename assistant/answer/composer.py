@@ -23,7 +23,13 @@ from assistant.answer.answer_types import (
     mentions,
 )
 from assistant.answer.answerability import Decision
-from assistant.answer.features import PLURAL, TermIndex, several_wanted, yes_no
+from assistant.answer.features import (
+    PLURAL,
+    TermIndex,
+    english_grammar,
+    several_wanted,
+    yes_no,
+)
 from assistant.answer.followup import named
 from assistant.answer.reading import Reading, Unit
 from assistant.messages import message
@@ -99,6 +105,8 @@ class ExtractiveComposer:
             return refusal(reading.hits, decision.evidence, reading.language)
         scores = reading.scores
         weights = reading.weights if self._terms is not None else {}
+        # The question's shape (yes/no, plural, value asked) is read in English grammar only.
+        question = english_grammar(question, reading.written)
         # Whether a unit is about the question, judged once per unit for every use below.
         about = (
             cache(lambda i: reading.crosses(i) or self._about(units[i], weights))

@@ -128,3 +128,22 @@ class CrossLingual:
         )
         sims = (vectors @ asked).astype(np.float32)
         return {name: self.calibration.apply(name, sims) for name in ("cosine", "reader")}
+
+    def similarities(
+        self, claims: Sequence[str], keys: Sequence[tuple[str, int, str]]
+    ) -> np.ndarray:
+        """Claims × passage units (chunk id, unit index, text), on the English model's cosine
+        scale: verification of sentences written in another language than their passage."""
+        if not claims or not keys:
+            return np.zeros((len(claims), len(keys)), dtype=np.float32)
+        asked = self._model.embed_queries(list(claims))
+        stored = self._units(sorted({cid for cid, _, _ in keys}), self._model.name)
+        missing = [text for cid, index, text in keys if (cid, index) not in stored]
+        fresh = iter(self._model.embed_passages(missing)) if missing else iter(())
+        vectors = np.vstack(
+            [
+                stored[(cid, index)] if (cid, index) in stored else next(fresh)
+                for cid, index, _ in keys
+            ]
+        )
+        return self.calibration.apply("cosine", (asked @ vectors.T).astype(np.float32))

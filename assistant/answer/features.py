@@ -117,6 +117,13 @@ def yes_no(question: str) -> bool:
     return bool(_YES_NO.match(question))
 
 
+def english_grammar(question: str, language: str) -> str:
+    """The question as the shape patterns read it: itself when written in English, nothing
+    otherwise. The patterns are English grammar (auxiliaries, plural endings, "how many"): in
+    German "Was ist …?" opens a question for a definition, not a yes/no one."""
+    return question if language == "en" else ""
+
+
 def unit_features(
     question: str,
     units: Sequence[Unit],
@@ -124,8 +131,10 @@ def unit_features(
     reader: np.ndarray | None,
     terms: TermIndex | None,
     weights: dict[str, float],
+    language: str = "en",
 ) -> np.ndarray:
-    """One row of `UNIT_FEATURES` per unit."""
+    """One row of `UNIT_FEATURES` per unit (`language`: the question's; its shape features
+    are read in English only)."""
     n = len(units)
     if n == 0:
         return np.zeros((0, len(UNIT_FEATURES)), dtype=np.float32)
@@ -151,11 +160,12 @@ def unit_features(
     else:
         covered = heading = context = np.zeros(n)
     defines = _defines(units, terms, weights)
-    kinds = [k for k in asked_types(question) if k in _VALUE_KINDS]
-    plural = 1.0 if plural_question(question) else 0.0
-    several = 1.0 if several_wanted(question) else 0.0
-    polar = 1.0 if yes_no(question) else 0.0
-    sides = compared_sides(question)
+    shaped = english_grammar(question, language)
+    kinds = [k for k in asked_types(shaped) if k in _VALUE_KINDS]
+    plural = 1.0 if plural_question(shaped) else 0.0
+    several = 1.0 if several_wanted(shaped) else 0.0
+    polar = 1.0 if yes_no(shaped) else 0.0
+    sides = compared_sides(shaped)
     rows = np.zeros((n, len(UNIT_FEATURES)), dtype=np.float64)
     for i, unit in enumerate(units):
         listish = 1.0 if unit.is_list or unit.is_item else 0.0

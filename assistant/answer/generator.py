@@ -17,6 +17,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.errors import LLMUnavailableError
+from assistant.language import EU_LANGUAGES
 from assistant.settings import LLMSettings
 from assistant.types import ScoredChunk
 
@@ -39,6 +40,15 @@ _DECLINED = re.compile(
     re.IGNORECASE,
 )
 _FENCE = re.compile(r"</?\s*passages?\b[^>]*>", re.IGNORECASE)
+
+
+def answer_in(language: str) -> str:
+    """The instruction that asks for the answer in `language` (an ISO 639-1 code)."""
+    name = EU_LANGUAGES.get(language, language)
+    return (
+        f"Write the answer in {name}, keeping the passage numbers; names, figures and titles "
+        f"stay as the passages give them. If the passages do not answer, reply exactly: {DECLINE}"
+    )
 
 
 def declined(text: str) -> bool:
@@ -77,8 +87,11 @@ class GenerativeComposer:
             used += size
         return chosen
 
-    def messages(self, question: str, passages: dict[int, ScoredChunk]) -> list[BaseMessage]:
-        """System rules, then the fenced passages and the question."""
+    def messages(
+        self, question: str, passages: dict[int, ScoredChunk], language: str = "en"
+    ) -> list[BaseMessage]:
+        """System rules, then the fenced passages and the question; the answer is asked for in
+        `language` (the question's), the decline phrase stays the fixed English one."""
         budget = self._settings.max_context_chars
         blocks = [_fenced(n, hit, hit.chunk.text[:budget]) for n, hit in passages.items()]
         user = (
@@ -86,12 +99,16 @@ class GenerativeComposer:
             + "\n".join(blocks)
             + f"\n</passages>\n\nQuestion: {question.strip()}"
         )
+        if language != "en":
+            user += f"\n\n{answer_in(language)}"
         return [SystemMessage(SYSTEM), HumanMessage(user)]
 
-    def stream(self, question: str, passages: dict[int, ScoredChunk]) -> Iterator[str]:
-        """The model's answer, piece by piece."""
+    def stream(
+        self, question: str, passages: dict[int, ScoredChunk], language: str = "en"
+    ) -> Iterator[str]:
+        """The model's answer (in `language`), piece by piece."""
         try:
-            for piece in self._model.stream(self.messages(question, passages)):
+            for piece in self._model.stream(self.messages(question, passages, language)):
                 text = piece.content if isinstance(piece.content, str) else ""
                 if text:
                     yield text

@@ -107,6 +107,10 @@ class Reading:
     """The question's content terms, weighted by the store's IDF."""
     language: str = "en"
     """The question's language (ISO 639-1): answers' fixed texts are worded in it."""
+    written: str = "en"
+    """The language the question is written in: its shape (a yes/no question, a plural, a
+    value asked) is read only in English, whose grammar the shape patterns are
+    (`assistant.answer.features.english_grammar`)."""
     crossing: np.ndarray | None = None
     """Per unit: whether it was scored across languages (question and unit not both English;
     `assistant.answer.crosslingual`). Term overlap says nothing about those units."""

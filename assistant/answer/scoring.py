@@ -37,6 +37,7 @@ SCORER_DIR = PROJECT_ROOT / "assistant" / "models" / "scorer"
 UNIT_MODEL = "unit.json"
 ANSWERABLE_MODEL = "answerable.json"
 CROSSLINGUAL_UNIT_MODEL = "unit_crosslingual.json"
+CROSSLINGUAL_ANSWERABLE_MODEL = "answerable_crosslingual.json"
 SENTENCE_WEIGHT = 0.65
 """The blend's weight of the unit's own cosine against its passage's score."""
 
@@ -217,7 +218,7 @@ class UnitReader:
             empty = np.zeros((0, len(UNIT_FEATURES)), dtype=np.float32)
             return Reading(
                 question, hits, [], empty, empty, UNIT_FEATURES, np.zeros(0), self.model.name,
-                language=language,
+                language=language, written=language,
             )  # fmt: skip
         vectors = self._vectors(units)
         cosines = vectors @ question_vector
@@ -233,11 +234,11 @@ class UnitReader:
                 if read is not None:
                     read = read.copy()
                     read[cross] = mapped["reader"]
-        features = unit_features(question, units, cosines, read, self._terms, weights)
+        features = unit_features(question, units, cosines, read, self._terms, weights, language)
         scores = self.model.score(features, UNIT_FEATURES, cross)
         return Reading(
             question, hits, units, vectors, features, UNIT_FEATURES, scores, self.model.name,
-            weights, language, cross,
+            weights, language, language, cross,
         )  # fmt: skip
 
     def contributions(self, row: np.ndarray) -> dict[str, float] | None:

@@ -26,6 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
+from assistant.answer.crosslingual import CrossLingual, crossing
 from assistant.answer.units import UnitVectorLookup, unit_matrix
 from assistant.embedder import Embedder
 from assistant.errors import LLMUnavailableError
@@ -153,11 +154,13 @@ class CitationVerifier:
         settings: VerificationSettings,
         unit_vectors: UnitVectorLookup | None = None,
         judge: SupportJudge | None = None,
+        crosslingual: CrossLingual | None = None,
     ) -> None:
         self._embedder = embedder
         self._settings = settings
         self._lookup = unit_vectors
         self._judge = judge
+        self._crosslingual = crosslingual
 
     def warm_up(self) -> None:
         """Load the embedding model now."""
@@ -179,8 +182,41 @@ class CitationVerifier:
                 start += len(passage_units)
         return out
 
-    def verify(self, answer: str, passages: Mapping[int, ScoredChunk], generated: bool) -> Verified:
-        """Verify `answer`, whose `[n]` markers number the chunks in `passages`."""
+    def _crossing(
+        self,
+        pending: list[Claim],
+        passages: Mapping[int, ScoredChunk],
+        units: Mapping[int, list[TextUnit]],
+        language: str,
+    ) -> dict[int, np.ndarray]:
+        """For each passage the answer's language and its own are not both English: the pending
+        claims × its units, from the multilingual model on the English model's cosine scale
+        (an English model's cosine between a French sentence and its English source says
+        little). Empty without the multilingual model."""
+        if self._crosslingual is None or not pending:
+            return {}
+        flags = crossing(language, list(passages.values()))
+        crossed = [n for n, c in zip(passages, flags, strict=True) if c and units.get(n)]
+        if not crossed:
+            return {}
+        keys = [(passages[n].chunk.id, u.index, u.text) for n in crossed for u in units[n]]
+        matrix = self._crosslingual.similarities([c.text for c in pending], keys)
+        out: dict[int, np.ndarray] = {}
+        start = 0
+        for n in crossed:
+            out[n] = matrix[:, start : start + len(units[n])]
+            start += len(units[n])
+        return out
+
+    def verify(
+        self,
+        answer: str,
+        passages: Mapping[int, ScoredChunk],
+        generated: bool,
+        language: str = "en",
+    ) -> Verified:
+        """Verify `answer` (written in `language`), whose `[n]` markers number the chunks in
+        `passages`."""
         claims = parse_claims(answer)
         units = {n: chunk_units(hit.chunk.text) for n, hit in passages.items()}
         verbatim = {n: {_norm(u.text): u.text for u in found} for n, found in units.items()}
@@ -193,6 +229,8 @@ class CitationVerifier:
                 pending, self._embedder.embed([c.text for c in pending]), strict=True
             ):
                 claim.vector = vector
+        across = self._crossing(pending, passages, units, language)
+        row = {id(c): i for i, c in enumerate(pending)}
         best_unit: dict[int, tuple[float, str]] = {}
         dropped = 0
 
@@ -204,7 +242,7 @@ class CitationVerifier:
                 return 0.0, ""
             if not terms_in(grounded_terms(claim.text), passages[n].chunk.text):
                 return 0.0, ""  # a figure or name the passage does not contain
-            sims = matrices[n] @ claim.vector
+            sims = across[n][row[id(claim)]] if n in across else matrices[n] @ claim.vector
             i = int(np.argmax(sims))
             return float(sims[i]), units[n][i].text
 

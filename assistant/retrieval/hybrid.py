@@ -86,7 +86,11 @@ class HybridRetriever:
         language: str = "en",
     ) -> list[ScoredChunk]:
         """The `k` best chunks for a question (text for BM25 and the multilingual model, vector
-        for dense search; `language`: the question's)."""
+        for dense search; `language`: the question's). A question in another language than
+        English is searched by the multilingual model alone (measured on the multilingual
+        slice's dev half, 2026-12-04: a unit stating the answer was read for 0.95 of the gold
+        questions and 0.54 of the real-policy ones, against 0.70 and 0.46 fused with the
+        English retrievers; README "Every EU language, measured")."""
         lexical_on = self._lexical is not None and self._bm25_weight > 0
         multilingual = (
             self._multilingual
@@ -96,17 +100,28 @@ class HybridRetriever:
         if not lexical_on and multilingual is None:
             return self._store.query(vector, k, filters)
         pool = max(self._candidates, k)
-        dense = self._store.query(vector, pool, filters)
-        lists = [([h.chunk.id for h in dense], 1.0)]
-        if self._lexical is not None and lexical_on:
-            lists.append(
-                ([h.chunk_id for h in self._lexical.search(query, pool)], self._bm25_weight)
-            )
+        lists: list[tuple[list[str], float]] = []
+        found: list[tuple[str, float]] = []
         if multilingual is not None:
             asked = multilingual.embed_queries([query])[0]
             found = self._store.query_multilingual(asked, pool, multilingual.name, filters)
-            if found:
-                lists.append(([cid for cid, _ in found], self._multilingual_weight))
+        # all-MiniLM is an English model: fused into a question in another language it only
+        # pushes noise up the ranking. BM25 searches a question in the language it is analysed
+        # in, where the store holds passages in that language.
+        english = language == "en" or not found
+        dense = self._store.query(vector, pool, filters) if english else []
+        if english:
+            lists.append(([h.chunk.id for h in dense], 1.0))
+        if (
+            self._lexical is not None
+            and lexical_on
+            and (english or self._lexical.indexes(language))
+        ):
+            searched = self._lexical.search(query, pool, language if not english else "en")
+            lists.append(([h.chunk_id for h in searched], self._bm25_weight))
+        if found:
+            weight = self._multilingual_weight if english else 1.0
+            lists.append(([cid for cid, _ in found], weight))
         fused = reciprocal_rank_fusion(lists)
         known = {h.chunk.id: h for h in dense}
         wanted = [cid for cid, _ in fused]

@@ -5,9 +5,12 @@ The index is built from the store's chunks on first use and rebuilt whenever the
 DATA_DIR/lexical), each build is also saved there under the store's signature, and a process that
 starts against an unchanged store loads it instead of reading and tokenizing every chunk again.
 
-The index also gives the corpus vocabulary, which refusal uses to spot question terms the
-documents never mention, and the weight of each term, which the composer uses to check that a
-sentence is about what the question asks.
+Each chunk is analysed in its own language (`Chunk.language`: the Snowball stemmer and stop list
+of the 18 EU languages PyStemmer has, lower-cased words in the others) and a query in the
+question's, so a German question matches German text; `indexes` tells which languages the
+store holds. The index also gives the corpus vocabulary, which refusal uses to spot question
+terms the documents never mention, and the weight of each term, which the composer uses to check
+that a sentence is about what the question asks (questions are analysed in English there).
 
 Inflections the stemmer leaves apart ("Swedish"/"Sweden", "Finnish"/"Finland", "Estonian"/
 "Estonia") meet at a shared *root*: the stem less one derivational ending (`root`). A question term
@@ -37,11 +40,66 @@ import numpy as np
 from assistant.storage.store import ChunkStore
 from assistant.types import Chunk
 
+STEMMERS: dict[str, str] = {
+    "cs": "czech",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "et": "estonian",
+    "fi": "finnish",
+    "fr": "french",
+    "ga": "irish",
+    "hu": "hungarian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "nl": "dutch",
+    "pl": "polish",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "sv": "swedish",
+}
+"""The Snowball stemmer (PyStemmer) of each EU language that has one; text in the others
+(Bulgarian, Croatian, Latvian, Maltese, Slovak, Slovenian) is indexed as lower-cased words."""
 
-def _stemmer() -> Any:
+_STOPWORDS: dict[str, str] = {
+    "da": "STOPWORDS_DANISH",
+    "de": "STOPWORDS_GERMAN",
+    "es": "STOPWORDS_SPANISH",
+    "fr": "STOPWORDS_FRENCH",
+    "it": "STOPWORDS_ITALIAN",
+    "nl": "STOPWORDS_DUTCH",
+    "pt": "STOPWORDS_PORTUGUESE",
+    "sv": "STOPWORDS_SWEDISH",
+}
+"""bm25s's stop lists of the EU languages it has (English keeps its own, `"en"`)."""
+ENGLISH = "en"
+
+
+def _stemmer(language: str = ENGLISH) -> Any:
+    """The stemmer of `language` (ISO 639-1), or None where Snowball has none."""
     import Stemmer
 
-    return Stemmer.Stemmer("english")
+    algorithm = STEMMERS.get(language)
+    return Stemmer.Stemmer(algorithm) if algorithm else None
+
+
+@lru_cache(maxsize=32)
+def _stopwords(language: str) -> str | list[str]:
+    """The stop list `bm25s.tokenize` takes for `language` (none where bm25s has none)."""
+    if language == ENGLISH:
+        return "en"
+    import bm25s.stopwords
+
+    name = _STOPWORDS.get(language)
+    return sorted(getattr(bm25s.stopwords, name)) if name else []
+
+
+def chunk_language(chunk: Chunk) -> str:
+    """The language a chunk's text is analysed in: its own (ISO 639-1), English when unknown."""
+    code = (chunk.language or "").split("-")[0].lower()
+    return code if code in STEMMERS or len(code) == 2 else ENGLISH
 
 
 # Words of asking that scikit-learn's stop list lacks: "What kinds … does it …?", "I need to know".
@@ -143,7 +201,9 @@ class LexicalIndex:
         self._max_idf = 1.0
         self._terms: dict[str, frozenset[str]] = {}
         self._roots = _Roots(())
+        self._languages: frozenset[str] = frozenset()
         self._stem = _stemmer()
+        self._stems: dict[str, Any] = {ENGLISH: self._stem}
         self._question_stopwords = _question_stopwords()
         # A question is tokenized once for unknown terms, the coverage gap and the composer.
         self._question_words = lru_cache(maxsize=256)(self._content_words)
@@ -162,6 +222,46 @@ class LexicalIndex:
         return bm25s.tokenize(
             list(texts), stopwords=stopwords, stemmer=self._stem, show_progress=False
         )
+
+    def _stemmer_of(self, language: str) -> Any:
+        if language not in self._stems:
+            self._stems[language] = _stemmer(language)
+        return self._stems[language]
+
+    def _words(self, texts: Sequence[str], language: str) -> list[list[str]]:
+        """The stemmed words of each of `texts`, analysed as `language`."""
+        import bm25s
+
+        return list(
+            bm25s.tokenize(
+                list(texts),
+                stopwords=_stopwords(language),
+                stemmer=self._stemmer_of(language),
+                return_ids=False,
+                show_progress=False,
+            )
+        )
+
+    def _analysed(self, chunks: Sequence[Chunk]) -> Any:
+        """Every chunk tokenized in its own language's analysis, in one vocabulary."""
+        import bm25s
+
+        by_language: dict[str, list[int]] = {}
+        for n, chunk in enumerate(chunks):
+            by_language.setdefault(chunk_language(chunk), []).append(n)
+        words: list[list[str]] = [[] for _ in chunks]
+        for language, members in by_language.items():
+            analysed = self._words([chunks[n].embedding_text for n in members], language)
+            for n, tokens in zip(members, analysed, strict=True):
+                words[n] = tokens or [""]
+        vocab: dict[str, int] = {}
+        ids = [[vocab.setdefault(w, len(vocab)) for w in tokens] for tokens in words]
+        return bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), frozenset(by_language)
+
+    def indexes(self, language: str) -> bool:
+        """Whether the index holds passages in `language` (so a question in it can match)."""
+        self.refresh()
+        return language in self._languages
 
     def refresh(self) -> None:
         """Rebuild the index if the store changed since it was built."""
@@ -188,7 +288,7 @@ class LexicalIndex:
         chunks = self._store.all_chunks()
         if not chunks:
             return _Built([], {}, [], None)
-        tokens = self._tokenize([c.embedding_text for c in chunks])
+        tokens, languages = self._analysed(chunks)
         bm25 = bm25s.BM25()
         bm25.index(tokens, show_progress=False)
         return _Built(
@@ -196,12 +296,14 @@ class LexicalIndex:
             dict(tokens.vocab),
             [np.asarray(ids, dtype=np.int64) for ids in tokens.ids],
             bm25,
+            languages,
         )
 
     def _install(self, built: _Built) -> None:
         """Make `built` the current index, with the vocabulary, roots, IDF and terms per chunk."""
         self._ids = built.ids
         self._bm25 = built.bm25
+        self._languages = built.languages
         if built.bm25 is None:
             self._vocab, self._idf, self._terms = frozenset(), {}, {}
             self._roots = _Roots(())
@@ -235,9 +337,10 @@ class LexicalIndex:
                 ids = [str(i) for i in saved["ids"]]
                 terms = [str(t) for t in saved["terms"]]
                 flat, offsets = saved["token_ids"], saved["offsets"]
+                languages = frozenset(str(code) for code in saved["languages"])
             bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
             token_ids = [flat[offsets[n] : offsets[n + 1]] for n in range(len(ids))]
-            return _Built(ids, {t: i for i, t in enumerate(terms)}, token_ids, bm25)
+            return _Built(ids, {t: i for i, t in enumerate(terms)}, token_ids, bm25, languages)
         except Exception as exc:  # a damaged or foreign file: rebuild (and overwrite it)
             log.warning("lexical index in %s not loaded (%s); rebuilding", folder, exc)
             shutil.rmtree(folder, ignore_errors=True)
@@ -260,6 +363,7 @@ class LexicalIndex:
                 terms=np.asarray(terms, dtype=str),
                 token_ids=np.concatenate(built.token_ids).astype(np.int64),
                 offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+                languages=np.asarray(sorted(built.languages), dtype=str),
             )
             built.bm25.save(str(scratch / "bm25"), show_progress=False)
             os.replace(scratch, folder)
@@ -274,11 +378,24 @@ class LexicalIndex:
             if other != folder and not other.name.startswith(".tmp-"):
                 shutil.rmtree(other, ignore_errors=True)
 
-    def search(self, query: str, k: int) -> list[LexicalHit]:
-        """The `k` best chunks by BM25 (chunks with a zero score are left out)."""
+    def search(self, query: str, k: int, language: str = ENGLISH) -> list[LexicalHit]:
+        """The `k` best chunks by BM25 (chunks with a zero score are left out), the query
+        analysed as `language` (the question's: its stemmer and stop list)."""
         self.refresh()
         if self._bm25 is None or not self._ids:
             return []
+        if language != ENGLISH:
+            words = [w for w in self._words([query], language)[0] if w in self._vocab]
+            if not words:
+                return []
+            docs, scores = self._bm25.retrieve(
+                [words], k=min(k, len(self._ids)), show_progress=False
+            )
+            return [
+                LexicalHit(self._ids[int(d)], float(s), rank)
+                for rank, (d, s) in enumerate(zip(docs[0], scores[0], strict=True))
+                if s > 0
+            ]
         tokens = self._tokenize([query])
         missing = [t for t in tokens.vocab if t and t not in self._vocab]
         if missing:  # "Swedish" is searched as "Sweden" where the corpus says only that
@@ -353,7 +470,7 @@ class LexicalIndex:
         return 1.0 - self.covered(weights, present)
 
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 """Part of a saved index's folder name: bump it when what is saved changes."""
 _TERMS_FILE = "terms.npz"
 
@@ -366,6 +483,8 @@ class _Built:
     vocab: dict[str, int]
     token_ids: list[np.ndarray]
     bm25: Any
+    languages: frozenset[str] = frozenset()
+    """The languages of the indexed chunks (each analysed in its own)."""
 
 
 def _idf(

@@ -158,6 +158,29 @@ def test_ask_takes_a_language_and_reports_languages(client: TestClient) -> None:
     assert {c["language"] for c in answered["citations"]} == {"en"}
 
 
+def test_accept_language_words_an_undetermined_question(client: TestClient) -> None:
+    asked = client.post(
+        "/v1/ask",
+        json={"question": "RIS3 ECCP 2031?"},
+        headers={"Accept-Language": "ja, pl-PL;q=0.9, en;q=0.5"},
+    ).json()
+    assert asked["language"] == "pl"
+    french = client.post(
+        "/v1/ask",
+        json={
+            "question": "Quelle est la date limite de candidature à la Cluster Booster Academy ?"
+        },
+        headers={"Accept-Language": "pl"},
+    ).json()
+    assert french["language"] == "fr"  # the question's own language comes first
+    chat = client.post(
+        "/v1/chat",
+        json={"messages": [{"role": "user", "content": "RIS3 ECCP 2031?"}]},
+        headers={"Accept-Language": "de-AT"},
+    ).json()
+    assert chat["language"] == "de"
+
+
 @pytest.mark.parametrize("tag", ["xx", "ja", "not a tag", ""])
 def test_ask_rejects_a_language_that_is_not_an_eu_one(client: TestClient, tag: str) -> None:
     response = client.post("/v1/ask", json={"question": "What is a cluster?", "language": tag})
@@ -169,4 +192,8 @@ def test_locales_serve_the_widget_texts(client: TestClient) -> None:
     body = client.get("/v1/locales/pl-PL").json()
     assert body["language"] == "pl" and body["name"] == "polski"
     assert body["messages"]["send"] and "placeholder" in body["messages"]
+    english = client.get("/v1/locales/en").json()["messages"]
+    assert set(body["messages"]) == set(english)  # every widget text, the welcome ones included
+    assert body["messages"]["hello"] != english["hello"]
+    assert english["open_chat"] == "Open chat: {title}"  # placeholders are the widget's to fill
     assert client.get("/v1/locales/ja").status_code == 404

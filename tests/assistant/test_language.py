@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.language import EU_LANGUAGES, LanguageDetector, normalise, question_language
+from assistant.language import (
+    EU_LANGUAGES,
+    LanguageDetector,
+    normalise,
+    preferred,
+    question_language,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -52,6 +58,32 @@ def test_question_language_falls_back_in_order() -> None:
     earlier = ["Wann findet die Veranstaltung in Heilbronn statt?"]
     assert question_language("RIS3", earlier) == "de"
     assert question_language("RIS3", [], default="it") == "it"
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        ("fr-CH, fr;q=0.9, en;q=0.8, *;q=0.5", "fr"),
+        ("ja, pl;q=0.4, de;q=0.7", "de"),
+        ("en;q=0.2, sv", "sv"),
+        ("de;q=0, nl;q=0.1", "nl"),
+        ("*, ja, zh-CN", None),
+        ("pl;q=bad, cs;q=0.3", "cs"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_preferred_reads_accept_language_by_weight(header: str | None, code: str | None) -> None:
+    assert preferred(header) == code
+
+
+def test_a_preferred_language_comes_after_the_question_and_the_conversation() -> None:
+    assert question_language("RIS3", [], preferred="pl") == "pl"
+    assert question_language("Quelle est la date limite ?", [], preferred="pl") == "fr"
+    assert (
+        question_language("RIS3", ["Wann ist die Frist für die Bewerbung?"], preferred="pl") == "de"
+    )
+    assert question_language("RIS3", [], requested="it", preferred="pl") == "it"
 
 
 def test_dominant_language_weighs_by_length() -> None:

@@ -58,11 +58,14 @@ def ui(code: str) -> dict[str, str]:
     return {k[3:]: v for k, v in catalogue(code).items() if k.startswith("ui.")}
 
 
+# The welcome texts, shown before the first question: every catalogue words them its own way.
+WELCOME = ["hello", "hint", "suggestion_1", "suggestion_2", "suggestion_3"]
+SUGGESTIONS = ["suggestion_1", "suggestion_2", "suggestion_3"]
+
+
 def launcher_name(texts: dict[str, str], title: str) -> str:
     """The launcher's accessible name while the panel is closed."""
-    if "open_chat" in texts:
-        return texts["open_chat"].replace("{title}", title)
-    return title  # without "Open chat: …" in the language, the title names the button
+    return texts["open_chat"].replace("{title}", title)
 
 
 def serve_portal(tab: Tab, html_lang: str | None = None, embed: str | None = None) -> None:
@@ -154,6 +157,19 @@ def test_widget_speaks_the_page_language(tab: Tab, case: Case) -> None:
     expect(page.get_by_role("group", name=texts["suggestions"], exact=True)).to_be_visible()
     expect(textarea).to_be_focused()
 
+    # The welcome: the greeting, the hint and the suggested questions are the language's own,
+    # none left in English (nor marked lang="en"), and so are the subtitle and the footer.
+    english = ui("en")
+    assert all(texts[key] != english[key] for key in WELCOME), case.code
+    expect(tab.widget(".welcome .hello")).to_have_text(texts["hello"])
+    expect(tab.widget(".welcome .hint")).to_have_text(texts["hint"])
+    expect(tab.widget(".suggestion")).to_have_text([texts[key] for key in SUGGESTIONS])
+    expect(tab.widget(".welcome [lang]")).to_have_count(0)
+    expect(tab.widget(".subtitle")).to_have_text(texts["subtitle"])
+    expect(tab.widget(".foot")).to_have_text(texts["foot"])
+    expect(tab.widget("[data-t][lang]")).to_have_count(0)
+    expect(page.get_by_role("button", name=texts["hide_chat"], exact=True)).to_be_visible()
+
     # A question in the language: the answer quotes the English source and cites it.
     textarea.fill(case.question)
     textarea.press("Enter")
@@ -238,4 +254,32 @@ def test_a_failed_catalogue_fetch_keeps_english_silently(tab: Tab) -> None:
     expect(page.get_by_role("button", name="Send question", exact=True)).to_be_visible()
     expect(tab.widget(".root")).to_have_attribute("lang", "en")
     tab.allowed.append(re.compile(r"status of 404"))  # Chromium logs the failed fetch itself
+    tab.check()
+
+
+def test_a_text_the_catalogue_lacks_is_english_and_marked_so(tab: Tab) -> None:
+    """An older server's catalogue without some keys: those in English with lang="en"."""
+    page = tab.page
+    texts, english = ui("de"), ui("en")
+
+    def handle(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        for key in ("hello", "open_chat"):
+            del body["messages"][key]
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page.route(re.compile(r"/v1/locales/de$"), handle)
+    serve_portal(tab, html_lang="de")
+    page.goto(tab.base + "/")
+    expect(tab.widget("textarea")).to_have_attribute("placeholder", texts["placeholder"])
+    # Without "Open chat: …" in the language, the title alone names the launcher.
+    page.get_by_role("button", name="Cluster Policy Assistant", exact=True).click()
+    hello = tab.widget(".welcome .hello")
+    expect(hello).to_have_text(english["hello"])
+    expect(hello).to_have_attribute("lang", "en")
+    hint = tab.widget(".welcome .hint")
+    expect(hint).to_have_text(texts["hint"])
+    expect(hint).not_to_have_attribute("lang", re.compile(".*"))
+    expect(tab.widget(".root")).to_have_attribute("lang", "de")
     tab.check()

@@ -162,6 +162,49 @@ def test_unreachable_server_falls_back_to_the_extractive_answer(indexed: Stack) 
     assert answer.mode == "extractive" and "150,000" in answer.answer
 
 
+def test_a_french_question_gets_a_french_answer_verified_against_its_english_source(
+    indexed: Stack, serve: Any
+) -> None:
+    asked: list[str] = []
+
+    def french(messages: list[dict[str, Any]]) -> str:
+        asked.append(last_user(messages))
+        for n, text in passages_in(messages).items():
+            if "150,000" in text:
+                return (
+                    "Selon le document, les organisations représentées par la European Clusters "
+                    "Alliance comptent 150,000 des entreprises les plus innovantes d'Europe "
+                    f"[{n}]. "
+                    f"Chaque entreprise membre paie une cotisation annuelle de mille euros [{n}]."
+                )
+        return "The documents do not say."
+
+    server = serve(french)
+    container = generative(indexed, server.base_url)
+    container.__dict__["multilingual"] = indexed.container.multilingual
+    answer = container.assistant.answer(
+        "Combien d'entreprises l'European Clusters Alliance représente-t-elle ?"
+    )
+    assert "Write the answer in French" in asked[0]
+    assert answer.mode == "generative" and answer.language == "fr" and not answer.refused
+    assert "150,000" in answer.answer  # the supported French sentence, verified across languages
+    assert "cotisation" not in answer.answer  # the invented one, dropped
+    assert answer.flagged and "cotisation" in answer.flagged[0]
+    assert {c.doc_id for c in answer.citations} == {"european-clusters-alliance"}
+
+
+def test_english_questions_get_no_language_instruction(indexed: Stack) -> None:
+    composer = GenerativeComposer(chat_model(LLMSettings()), LLMSettings())
+    chunk = Chunk(
+        id="c", text="Clusters grow.", doc_id="d", title="T", doc_type="other",
+        source="test", source_path="t.md", position=0,
+    )  # fmt: skip
+    passages = {1: ScoredChunk(chunk, 0.9, 1)}
+    assert "Write the answer in" not in str(composer.messages("What?", passages)[1].content)
+    polish = str(composer.messages("Co?", passages, "pl")[1].content)
+    assert "Write the answer in Polish" in polish and "The documents do not say." in polish
+
+
 def test_passages_are_fenced_as_data(indexed: Stack) -> None:
     composer = GenerativeComposer(chat_model(LLMSettings()), LLMSettings())
     evil = Chunk(

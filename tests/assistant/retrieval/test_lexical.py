@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieval.lexical import LexicalIndex, reciprocal_rank_fusion
+from assistant.retrieval.lexical import STEMMERS, LexicalIndex, reciprocal_rank_fusion
+from assistant.types import Chunk
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.unit
@@ -14,6 +15,46 @@ def test_rank_fusion_weights_and_ties() -> None:
     assert ids[0] == "c" and set(ids) == {"a", "b", "c", "d"}  # in both lists: wins
     assert dict(fused)["c"] == pytest.approx(1 / 63 + 0.5 / 61)
     assert reciprocal_rank_fusion([(["x"], 1.0), (["y"], 1.0)]) == [("x", 1 / 61), ("y", 1 / 61)]
+
+
+class _Chunks:
+    """A store's two methods the index reads."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.chunks = chunks
+
+    def signature(self) -> object:
+        return ("fixed", len(self.chunks))
+
+    def all_chunks(self) -> list[Chunk]:
+        return self.chunks
+
+
+def _chunk(cid: str, text: str, language: str | None) -> Chunk:
+    return Chunk(
+        id=cid, text=text, doc_id=cid, title="T", doc_type="other", source="s",
+        source_path=f"{cid}.md", position=0, language=language,
+    )  # fmt: skip
+
+
+def test_each_passage_is_analysed_in_its_own_language() -> None:
+    index = LexicalIndex(
+        _Chunks(  # type: ignore[arg-type]
+            [
+                _chunk("de", "Der Cluster wurde 2019 gegründet und vereint Unternehmen.", "de"),
+                _chunk("fr", "Le pôle a été fondé en 2019 ; il réunit des entreprises.", "fr"),
+                _chunk("en", "The cluster was founded in 2019 and unites companies.", "en"),
+                _chunk("xx", "No language recorded: analysed as English.", None),
+            ]
+        )
+    )
+    assert index.indexes("de") and index.indexes("fr") and index.indexes("en")
+    assert not index.indexes("pl")
+    assert [h.chunk_id for h in index.search("Gründung der Unternehmen", 5, "de")] == ["de"]
+    assert index.search("entreprise fondée", 5, "fr")[0].chunk_id == "fr"
+    assert [h.chunk_id for h in index.search("founding", 5)] == ["en"]
+    assert index.search("und der die", 5, "de") == []  # German stop words alone
+    assert len(STEMMERS) == 18 and "mt" not in STEMMERS
 
 
 @pytest.mark.integration
