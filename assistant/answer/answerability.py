@@ -23,7 +23,7 @@ import numpy as np
 
 from assistant.answer.followup import named
 from assistant.answer.reading import Reading
-from assistant.answer.scoring import CROSSLINGUAL_ANSWERABLE_MODEL, BlendModel, LinearModel
+from assistant.answer.scoring import BlendModel, LinearModel
 from assistant.settings import AnswerSettings
 from assistant.types import ScoredChunk
 
@@ -193,36 +193,15 @@ class LearnedAnswerability:
         """Read the model now."""
         _ = self.model
 
-    @cached_property
-    def crosslingual(self) -> LinearModel | None:
-        """The model for readings whose best unit crosses languages, when shipped
-        (`training/multilingual/answerability.py`)."""
-        path = self._path.with_name(CROSSLINGUAL_ANSWERABLE_MODEL)
-        return LinearModel.load(path) if path.is_file() else None
-
     def decide(
         self, reading: Reading, unknown_terms: Sequence[str] = (), coverage_gap: float = 0.0
     ) -> Decision:
-        """Answer when P(answerable) reaches the threshold: the cross-language model's when the
-        best unit was scored across languages, else the English one's (whose threshold
-        `answer.answerable_threshold` may override)."""
+        """Answer when P(answerable) reaches the threshold."""
         inputs = question_features(reading, unknown_terms, coverage_gap)
-        row = np.array([[inputs[f] for f in QUESTION_FEATURES]])
-        crossed = self.crosslingual if _best_crosses(reading) else None
-        if crossed is not None:
-            p = float(crossed.predict(row, QUESTION_FEATURES)[0])
-            answerable = bool(reading.units) and p >= crossed.threshold
-            return Decision(answerable, p, crossed.threshold, "learned_crosslingual", inputs)
         model = self.model
+        row = np.array([[inputs[f] for f in QUESTION_FEATURES]])
         p = float(model.predict(row, QUESTION_FEATURES)[0])
         threshold = self._settings.answerable_threshold
         if threshold is None:
             threshold = model.threshold
         return Decision(bool(reading.units) and p >= threshold, p, threshold, "learned", inputs)
-
-
-def _best_crosses(reading: Reading) -> bool:
-    """Whether the reading's best unit was scored across languages."""
-    if not reading.units or len(reading.scores) == 0:
-        return False
-    return reading.crosses(int(np.argmax(reading.scores)))
