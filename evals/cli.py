@@ -297,4 +297,20 @@ def multilingual_command(
             str(row["fact_hit_ratio"]),
         )
     console.print(table)
+    over = report["over_other_languages"]
+    if over:
+        table = Table(title=f"English questions over documents in other languages, {half} half")
+        for column in ("document language", "document", "cases", "fact hit", "refusal acc."):
+            table.add_column(column)
+        for code, row in over.items():
+            table.add_row(
+                code,
+                row["document"],
+                str(row["cases"]),
+                str(row["fact_hit"]),
+                str(row["refusal_accuracy"]),
+            )
+        console.print(table)
+    if report["skipped"]:
+        console.print(f"skipped (documents absent): {', '.join(report['skipped'])}")
     console.print(f"written to {out}")

@@ -15,22 +15,33 @@ from typing import Any
 
 from assistant.container import Container
 from evals.datasets import DATASETS_DIR, GOLD_PATH, REAL_POLICY_PATH, EvalCase, load_jsonl
+from evals.errors import DatasetUnavailable
+from evals.pdf_stress import CASES_PATH as PDF_STRESS_PATH
 from evals.results import CaseResult
 from evals.runner import run, summarise
 from evals.splits import select
-from evals.suite import load_gold, load_real_policy
+from evals.suite import load_gold, load_pdf_stress, load_real_policy
 
 SETS: dict[str, tuple[Path, Path]] = {
     "gold": (DATASETS_DIR / "multilingual_gold.jsonl", GOLD_PATH),
     "real-policy": (DATASETS_DIR / "multilingual_real_policy.jsonl", REAL_POLICY_PATH),
 }
 """Per collection: the translated cases and the English cases they translate."""
+OVER_OTHER_LANGUAGES: dict[str, tuple[str, str]] = {
+    "de": ("pdf-stress", "sf-geotopo-komprimiert"),
+}
+"""English questions over a document in another language, by the document's language: its
+collection and document id (the pdf-stress cases over the German geometry script)."""
+DATASETS: dict[str, Path] = {"pdf-stress": PDF_STRESS_PATH}
+"""The English cases of the collections holding documents in other languages."""
 FIGURES = ("cases", "fact_hit", "refusal_accuracy", "false_refusal_rate", "accuracy")
 
 
 def _open(name: str, container: Container) -> Container:
     if name == "gold":
         return load_gold(container)[0]
+    if name == "pdf-stress":
+        return load_pdf_stress(container)[0]
     return load_real_policy(container)[0]
 
 
@@ -42,16 +53,29 @@ def _figures(results: list[CaseResult]) -> dict[str, Any]:
 def evaluate(
     container: Container,
     half: str = "test",
-    collections: tuple[str, ...] = ("gold", "real-policy"),
+    collections: tuple[str, ...] = ("gold", "real-policy", "pdf-stress"),
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Per language: the translated cases' figures, the English originals' and their ratio
-    (fact hit), over every collection of the slice whose documents are present."""
+    (fact hit), over every collection of the slice whose documents are present; and the
+    figures of English questions over documents in other languages (`OVER_OTHER_LANGUAGES`).
+    A collection whose documents are absent is skipped and named in `skipped`."""
     by_language: dict[str, list[CaseResult]] = defaultdict(list)
     english: dict[str, list[CaseResult]] = defaultdict(list)
+    over: dict[str, Any] = {}
+    skipped: list[str] = []
     for name in collections:
+        try:
+            scoped = _open(name, container)
+        except DatasetUnavailable as exc:
+            skipped.append(name)
+            if progress:
+                progress(f"{name} skipped: {exc}")
+            continue
+        if name not in SETS:
+            over.update(_over_other_languages(name, scoped, half))
+            continue
         translated_path, source_path = SETS[name]
-        scoped = _open(name, container)
         translated = select(load_jsonl(translated_path), half, key=lambda c: c.id)
         sources = {c.id: c for c in load_jsonl(source_path)}
         wanted = sorted({c.source_id for c in translated if c.source_id})
@@ -66,7 +90,12 @@ def evaluate(
                 english[language].append(base_by_id[case.source_id])
         if progress:
             progress(f"{name}: {len(translated)} translated, {len(originals)} English cases")
-    report: dict[str, Any] = {"half": half, "languages": {}}
+    report: dict[str, Any] = {
+        "half": half,
+        "languages": {},
+        "over_other_languages": over,
+        "skipped": skipped,
+    }
     for language in sorted(by_language):
         own = _figures(by_language[language])
         same = _figures(english[language])
@@ -77,3 +106,17 @@ def evaluate(
         )
         report["languages"][language] = {"own": own, "english": same, "fact_hit_ratio": ratio}
     return report
+
+
+def _over_other_languages(name: str, scoped: Container, half: str) -> dict[str, Any]:
+    """The figures of collection `name`'s English cases over its documents in other languages."""
+    out: dict[str, Any] = {}
+    cases = select(load_jsonl(DATASETS[name]), half, key=lambda c: c.id)
+    for language, (collection, document) in OVER_OTHER_LANGUAGES.items():
+        if collection != name:
+            continue
+        over = [c for c in cases if document in c.gold_doc_ids]
+        if over:
+            results, _ = run(scoped, over)
+            out[language] = {"document": document, **_figures(results)}
+    return out

@@ -109,7 +109,9 @@ def _load_all(dataset: str, container: Container) -> tuple[Container, list[EvalC
         return load_real_policy(container)
     if dataset == pdf_stress.NAME:
         return load_pdf_stress(container)
-    path = GOLD_PATH if dataset == "gold" else Path(dataset)
+    if dataset == "gold":  # the starter corpus in a store of its own, as every collection
+        return load_gold(container)
+    path = Path(dataset)
     if path.is_dir() and is_beir(path):
         passages, cases = load_beir(path)
         name = "beir-" + slugify(path.resolve().name)

@@ -241,3 +241,22 @@ def test_pdf_stress_cases_are_a_collection_of_their_own() -> None:
     assert len({d for c in cases for d in c.gold_doc_ids}) >= 5
     dev = sum(is_dev(c.id) for c in cases)
     assert 0.3 < dev / len(cases) < 0.7
+
+
+def test_gold_is_evaluated_in_a_store_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`eval --dataset gold` on a fresh data dir ingests the starter corpus into its own store
+    (DATA_DIR/evals/gold) as every collection does, whatever the main store holds."""
+    import evals.suite as suite
+
+    opened: list[Any] = []
+    scoped = SimpleNamespace(name="gold store")
+
+    def fake_load_gold(container: Any) -> Any:
+        opened.append(container)
+        return scoped, load_jsonl(suite.GOLD_PATH)
+
+    monkeypatch.setattr(suite, "load_gold", fake_load_gold)
+    main = SimpleNamespace(name="main store")
+    container, cases = load("gold", main, half="test")  # type: ignore[arg-type]
+    assert opened == [main] and container is scoped
+    assert cases and all(not is_dev(c.id) for c in cases)

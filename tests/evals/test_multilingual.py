@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from evals.datasets import load_jsonl
-from evals.multilingual import SETS, evaluate
+from evals.multilingual import DATASETS, OVER_OTHER_LANGUAGES, SETS, evaluate
 from evals.splits import half_of
 from tests.conftest import Stack
 
@@ -30,10 +30,20 @@ def test_every_translation_keeps_its_originals_facts() -> None:
     assert set(per_language.values()) == {12}
 
 
+@pytest.mark.unit
+def test_english_questions_over_documents_in_other_languages_have_both_halves() -> None:
+    for collection, document in OVER_OTHER_LANGUAGES.values():
+        cases = [c for c in load_jsonl(DATASETS[collection]) if document in c.gold_doc_ids]
+        assert len(cases) >= 15
+        assert {half_of(c.id) for c in cases} == {"dev", "test"}
+        assert any(not c.answerable for c in cases) and all(not c.language for c in cases)
+
+
 @pytest.mark.slow
 @pytest.mark.integration
 def test_report_sets_each_language_beside_english(indexed: Stack) -> None:
     report = evaluate(indexed.container, "test", collections=("gold",))
+    assert report["over_other_languages"] == {} and report["skipped"] == []
     languages = report["languages"]
     assert set(languages) <= {"fr", "de", "es", "it", "pl", "nl"} and languages
     for row in languages.values():
