@@ -122,11 +122,7 @@ class LanguageSettings(BaseModel):
         default=1.0,
         ge=0.0,
         le=4.0,
-        description=(
-            "Weight of the multilingual retriever in rank fusion with the English ones (dense "
-            "search: 1.0) for English questions over a store holding other languages; a "
-            "question in another language is searched without the English dense model."
-        ),
+        description="Weight of the multilingual retriever in rank fusion (dense search: 1.0).",
     )
     default: str = Field(
         default="en",

@@ -72,13 +72,7 @@ def train(
     report = json.loads(report_path.read_text()) if report_path.is_file() else None
     trained_on = {n: sum(r.half == "dev" for r in c.rows) for n, c in collected.items()}
     path = card.write(
-        SCORER_DIR,
-        fitted.units,
-        fitted.answerable,
-        trained_on,
-        report,
-        fitted.crosslingual,
-        fitted.crosslingual_answerable,
+        SCORER_DIR, fitted.units, fitted.answerable, trained_on, report, fitted.crosslingual
     )
     console.print(f"models and card written to {path.parent}/")
 
@@ -101,24 +95,3 @@ def loco_command(
     report = loco(base, names, out, collected, baseline, progress=console.print)
     sys.stdout.write(json.dumps(report, indent=1) + "\n")
     console.print(f"written to {out}/loco.json")
-
-
-@scorer_app.command("train-crosslingual")
-def train_crosslingual(collection: Collections = None, fresh: Fresh = False) -> None:
-    """Fit only the cross-language decision on every collection's dev half, its questions
-    summarised with the shipped cross-language unit model; print its leave-one-out figures."""
-    from assistant.answer.scoring import (
-        CROSSLINGUAL_ANSWERABLE_MODEL,
-        CROSSLINGUAL_UNIT_MODEL,
-        SCORER_DIR,
-        LinearModel,
-    )
-    from training.scorer.crosslingual import leave_one_out
-
-    _, names, collected = _gather(collection, fresh)
-    rows = {n: collected[n].rows for n in names}
-    units = LinearModel.load(SCORER_DIR / CROSSLINGUAL_UNIT_MODEL)
-    model, report = leave_one_out(rows, units)
-    model.save(SCORER_DIR / CROSSLINGUAL_ANSWERABLE_MODEL)
-    sys.stdout.write(json.dumps(report, indent=1) + "\n")
-    console.print(f"written to {SCORER_DIR / CROSSLINGUAL_ANSWERABLE_MODEL}")

@@ -23,7 +23,7 @@ import numpy as np
 
 from assistant.answer.followup import named
 from assistant.answer.reading import Reading
-from assistant.answer.scoring import CROSSLINGUAL_ANSWERABLE_MODEL, BlendModel, LinearModel
+from assistant.answer.scoring import BlendModel, LinearModel
 from assistant.settings import AnswerSettings
 from assistant.types import ScoredChunk
 
@@ -193,37 +193,15 @@ class LearnedAnswerability:
         """Read the model now."""
         _ = self.model
 
-    @cached_property
-    def crosslingual(self) -> LinearModel | None:
-        """The decision for readings whose best unit was read across languages, when shipped
-        (fitted with the English one: `training.scorer.fit.fit_crosslingual_answerable`)."""
-        path = self._path.with_name(CROSSLINGUAL_ANSWERABLE_MODEL)
-        return LinearModel.load(path) if path.is_file() else None
-
     def decide(
         self, reading: Reading, unknown_terms: Sequence[str] = (), coverage_gap: float = 0.0
     ) -> Decision:
-        """Answer when P(answerable) reaches the threshold: under the cross-language decision
-        when the best unit was read across languages (its P comes from the unit model without
-        term overlap), else under the English one (whose threshold
-        `answer.answerable_threshold` may override)."""
+        """Answer when P(answerable) reaches the threshold."""
         inputs = question_features(reading, unknown_terms, coverage_gap)
-        row = np.array([[inputs[f] for f in QUESTION_FEATURES]])
-        across = self.crosslingual if _best_crosses(reading) else None
-        if across is not None:
-            p = float(across.predict(row, QUESTION_FEATURES)[0])
-            answerable = bool(reading.units) and p >= across.threshold
-            return Decision(answerable, p, across.threshold, "learned_crosslingual", inputs)
         model = self.model
+        row = np.array([[inputs[f] for f in QUESTION_FEATURES]])
         p = float(model.predict(row, QUESTION_FEATURES)[0])
         threshold = self._settings.answerable_threshold
         if threshold is None:
             threshold = model.threshold
         return Decision(bool(reading.units) and p >= threshold, p, threshold, "learned", inputs)
-
-
-def _best_crosses(reading: Reading) -> bool:
-    """Whether the reading's best unit was read across languages."""
-    if not reading.units or len(reading.scores) == 0:
-        return False
-    return reading.crosses(int(np.argsort(-reading.scores, kind="stable")[0]))

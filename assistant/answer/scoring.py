@@ -37,7 +37,6 @@ SCORER_DIR = PROJECT_ROOT / "assistant" / "models" / "scorer"
 UNIT_MODEL = "unit.json"
 ANSWERABLE_MODEL = "answerable.json"
 CROSSLINGUAL_UNIT_MODEL = "unit_crosslingual.json"
-CROSSLINGUAL_ANSWERABLE_MODEL = "answerable_crosslingual.json"
 SENTENCE_WEIGHT = 0.65
 """The blend's weight of the unit's own cosine against its passage's score."""
 

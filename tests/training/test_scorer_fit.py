@@ -52,21 +52,6 @@ def test_the_fitted_models_find_the_answer_and_tell_answerable_from_not() -> Non
     assert balanced_accuracy(p, answerable, fitted.answerable.threshold) > 0.8
 
 
-def test_the_cross_language_decision_reads_no_term_overlap_and_decides_alike() -> None:
-    from training.scorer.fit import CROSSLINGUAL_CANDIDATES, question_matrix
-
-    train = rows("a", 60, 0) + rows("b", 60, 1, scale=0.6)
-    fitted = fit(train)
-    across = fitted.crosslingual_answerable
-    assert across is not None and fitted.crosslingual is not None
-    assert tuple(across.features) in CROSSLINGUAL_CANDIDATES
-    assert not {"coverage_gap", "unknown", "terms_best"} & set(across.features)
-    test = rows("c", 30, 2, scale=0.8)
-    p = across.predict(question_matrix(test, fitted.crosslingual), across.features)
-    answerable = np.array([r.answerable for r in test])
-    assert balanced_accuracy(p, answerable, across.threshold) > 0.8
-
-
 def test_the_threshold_serves_every_collection_alike() -> None:
     p = np.array([0.9, 0.8, 0.2, 0.6, 0.55, 0.1])
     answerable = np.array([True, True, False, True, True, False])

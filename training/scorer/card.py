@@ -57,41 +57,6 @@ def _crosslingual_weights(model: LinearModel | None) -> str:
     )
 
 
-def crosslingual_decision(model: LinearModel | None) -> str:
-    """The card's section on the cross-language decision (its weights and leave-one-out)."""
-    if model is None:
-        return ""
-    card = model.card or {}
-    folds = card.get("leave_one_out", {})
-    rows = "\n".join(
-        f"| {name} | {f['questions']} | {f['crosslingual']:.3f} | {f['english_decision']:.3f} | "
-        f"{', '.join(f['inputs'])} | {f['threshold']:.3f} |"
-        for name, f in folds.items()
-    )
-    measured = card.get("measured", {})
-    table = (
-        "Balanced accuracy on each collection's test half, its questions summarised as readings "
-        "across languages are (the unit model without term overlap), decided by models fitted "
-        "on the *other* collections' dev halves (`cluster-assistant scorer "
-        f"train-crosslingual`; {measured.get('commit', '?')}, {measured.get('machine', '?')}):"
-        "\n\n| held-out collection | questions | cross-language decision | English decision "
-        "| inputs chosen | threshold |\n|---|---|---|---|---|---|\n" + rows + "\n\n"
-        if rows
-        else ""
-    )
-    return (
-        "## The cross-language decision (`answerable_crosslingual.json`)\n\n"
-        "Decides a reading whose best unit was read across languages: its P(answers) comes from "
-        "the unit model without term overlap, which the English decision (fitted on the full "
-        f"model's P) would decline. Inputs: {_candidates(model)}; threshold "
-        f"{model.threshold:.4f}.\n\n"
-        + table
-        + "| feature | weight |\n|---|---|\n"
-        + _weights(model)
-        + "\n\n"
-    )
-
-
 def _loco_table(loco: dict[str, Any]) -> str:
     rows = [
         "| held-out collection (test half) | cases | fact hit | refusal acc. | false refusal "
@@ -122,11 +87,9 @@ def write(
     trained_on: dict[str, int],
     loco: dict[str, Any] | None,
     crosslingual: LinearModel | None = None,
-    crosslingual_answerable: LinearModel | None = None,
 ) -> Path:
     """Write README.md beside the models."""
     data = ", ".join(f"{name} ({n} dev questions)" for name, n in trained_on.items())
-    crossing = crosslingual_decision(crosslingual_answerable)
     text = f"""# The answer scorer
 
 Two logistic regressions (scikit-learn `LogisticRegression`, C=1, standardised features),
@@ -139,9 +102,7 @@ stored as JSON and evaluated with numpy at answer time (`assistant/answer/scorin
 - `unit_crosslingual.json`: the unit model fitted on the same rows without the features that
   compare the question's words with the unit's (`LEXICAL_FEATURES`), for units read across
   languages (`assistant/answer/crosslingual.py`), whose similarities come from
-  multilingual-e5 mapped onto the English scales;
-- `answerable_crosslingual.json`: the decision for readings whose best unit was read across
-  languages, on the same rows, their questions summarised with the cross-language unit model.
+  multilingual-e5 mapped onto the English scales.
 
 - **Base:** none (fitted from scratch; no pretrained weights). Licence: the project's.
 - **Data:** the dev halves only ({data}). Unit labels: the share of a case's required facts
@@ -168,7 +129,7 @@ of answerable questions whose reading holds an answer unit where the best-scored
 |---|---|
 {_weights(units)}
 
-{_crosslingual_weights(crosslingual)}{crossing}## Weights (the shipped answerability model)
+{_crosslingual_weights(crosslingual)}## Weights (the shipped answerability model)
 
 | feature | weight |
 |---|---|

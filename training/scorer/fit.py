@@ -51,20 +51,6 @@ ANSWERABLE_CANDIDATES: tuple[tuple[str, ...], ...] = (
 )
 """The feature sets answerability may use; `fit` picks one by inner leave-one-collection-out."""
 
-CROSSLINGUAL_CANDIDATES: tuple[tuple[str, ...], ...] = (
-    ("best",),
-    ("best", "blend_best"),
-    ("best", "reader_max"),
-    ("best", "cosine_max"),
-    ("best", "passage_top"),
-    ("best", "names_missing"),
-    ("best", "blend_best", "names_missing"),
-    ("best", "blend_best", "reader_max"),
-    ("blend_best",),
-)
-"""The feature sets the cross-language decision may use: none built on term overlap (the
-coverage gap, unknown terms, terms covered), which says nothing between two languages."""
-
 
 def _weights(rows: Sequence[CaseRows]) -> dict[str, float]:
     """Per question: 1 / (questions of its collection), so each collection sums to 1."""
@@ -134,8 +120,6 @@ class Fitted:
     answerable: LinearModel
     crosslingual: LinearModel | None = None
     """The unit model without the lexical features, for units read across languages."""
-    crosslingual_answerable: LinearModel | None = None
-    """The decision for readings whose best unit was read across languages."""
 
 
 def balanced_accuracy(p: np.ndarray, answerable: np.ndarray, threshold: float) -> float:
@@ -207,31 +191,26 @@ def mean_balanced_accuracy(model: LinearModel, rows: Sequence[CaseRows], x: np.n
     )
 
 
-def choose_features(
-    rows: Sequence[CaseRows],
-    candidates: Sequence[tuple[str, ...]] = ANSWERABLE_CANDIDATES,
-    unit_features: tuple[str, ...] = UNIT_FEATURES,
-) -> tuple[tuple[str, ...], dict[str, float]]:
+def choose_features(rows: Sequence[CaseRows]) -> tuple[tuple[str, ...], dict[str, float]]:
     """The candidate feature set with the best mean balanced accuracy when each training
-    collection in turn is left out (fitted on the others, the unit model on `unit_features`
-    too); its scores by candidate."""
+    collection in turn is left out (fitted on the others); its scores by candidate."""
     names = sorted({r.collection for r in rows})
     if len(names) < 2:
-        return tuple(candidates[-1]), {}
+        return QUESTION_FEATURES, {}
     folds = []
     for held in names:
         train = [r for r in rows if r.collection != held]
         test = [r for r in rows if r.collection == held]
-        units = fit_units(train, unit_features)
+        units = fit_units(train)
         folds.append((train, question_matrix(train, units), test, question_matrix(test, units)))
     scores: dict[str, float] = {}
-    for candidate in candidates:
+    for candidate in ANSWERABLE_CANDIDATES:
         values = [
             mean_balanced_accuracy(fit_answerable(train, xt, candidate), test, xs)
             for train, xt, test, xs in folds
         ]
         scores[",".join(candidate)] = round(float(np.mean(values)), 4)
-    best = max(candidates, key=lambda c: scores[",".join(c)])
+    best = max(ANSWERABLE_CANDIDATES, key=lambda c: scores[",".join(c)])
     return best, scores
 
 
@@ -241,27 +220,6 @@ def reachable(row: CaseRows) -> bool:
     a retrieval miss: declining it is all the decision can do, and learning from it would only
     teach that weak readings may be answered."""
     return not row.answerable or (len(row.labels) > 0 and float(row.labels.max()) > 0)
-
-
-def fit_crosslingual_answerable(rows: Sequence[CaseRows], units: LinearModel) -> LinearModel:
-    """The decision for readings whose best unit crosses languages, on the same rows as the
-    English one, its questions summarised with `units` (the unit model without the lexical
-    features, which scores the crossing units) and inputs chosen among
-    `CROSSLINGUAL_CANDIDATES` by inner leave-one-collection-out. The English decision reads the
-    full unit model's P(answers), which term overlap lifts; across languages that model is not
-    used, and the lower P of the unit model without term overlap would be declined."""
-    decided = [r for r in rows if reachable(r)]
-    features, candidates = choose_features(decided, CROSSLINGUAL_CANDIDATES, CROSSLINGUAL_FEATURES)
-    model = fit_answerable(decided, question_matrix(decided, units), features)
-    return LinearModel(
-        model.features,
-        model.mean,
-        model.scale,
-        model.coef,
-        model.intercept,
-        model.threshold,
-        {"answerable_candidates": candidates},
-    )
 
 
 def fit(rows: Sequence[CaseRows]) -> Fitted:
@@ -280,5 +238,4 @@ def fit(rows: Sequence[CaseRows]) -> Fitted:
         answerable.threshold,
         card,
     )
-    crosslingual = fit_units(rows, CROSSLINGUAL_FEATURES)
-    return Fitted(units, answerable, crosslingual, fit_crosslingual_answerable(rows, crosslingual))
+    return Fitted(units, answerable, fit_units(rows, CROSSLINGUAL_FEATURES))

@@ -18,7 +18,6 @@ import numpy as np
 from assistant.answer.features import UNIT_FEATURES
 from assistant.answer.scoring import (
     ANSWERABLE_MODEL,
-    CROSSLINGUAL_ANSWERABLE_MODEL,
     CROSSLINGUAL_UNIT_MODEL,
     UNIT_MODEL,
     LinearModel,
@@ -79,8 +78,6 @@ def save(fitted: Fitted, directory: Path) -> None:
     fitted.answerable.save(directory / ANSWERABLE_MODEL)
     if fitted.crosslingual is not None:
         fitted.crosslingual.save(directory / CROSSLINGUAL_UNIT_MODEL)
-    if fitted.crosslingual_answerable is not None:
-        fitted.crosslingual_answerable.save(directory / CROSSLINGUAL_ANSWERABLE_MODEL)
 
 
 def unit_auc(model: LinearModel, rows: Sequence[CaseRows]) -> float:

@@ -83,40 +83,6 @@ def test_learned_answerability_uses_the_models_threshold_unless_one_is_set(
     assert strict.model.threshold == pytest.approx(0.6)  # the setting overrides at decision
 
 
-def test_a_reading_whose_best_unit_crosses_languages_is_decided_by_its_own_model(
-    tmp_path: Path,
-) -> None:
-    from assistant.answer.reading import Reading, Unit
-    from assistant.answer.scoring import CROSSLINGUAL_ANSWERABLE_MODEL
-    from assistant.types import Chunk, ScoredChunk
-
-    best = [1.0 if f == "best" else 0.0 for f in QUESTION_FEATURES]
-    model(QUESTION_FEATURES, best, threshold=0.9).save(tmp_path / ANSWERABLE_MODEL)
-    model(QUESTION_FEATURES, best, threshold=0.55).save(tmp_path / CROSSLINGUAL_ANSWERABLE_MODEL)
-    chunk = Chunk(
-        id="c0", text="", doc_id="d", title="T", doc_type="other", source="s",
-        source_path="x.md", position=0,
-    )  # fmt: skip
-    hit = ScoredChunk(chunk, 0.8, 0)
-    units = [Unit("One.", hit, 0, False), Unit("Two.", hit, 1, False)]
-    features = np.zeros((2, len(UNIT_FEATURES)), dtype=np.float32)
-
-    def reading(crossing: list[bool]) -> Reading:
-        return Reading(
-            "Q?", [hit], units, np.zeros((2, 3)), features, UNIT_FEATURES,
-            np.array([0.5, 0.2]), "learned", crossing=np.array(crossing),
-        )  # fmt: skip
-
-    rule = LearnedAnswerability(tmp_path / ANSWERABLE_MODEL, AnswerSettings())
-    across = rule.decide(reading([True, False]))  # P = sigmoid(0.5) = 0.62
-    assert across.rule == "learned_crosslingual" and across.answerable
-    english = rule.decide(reading([False, True]))  # the best unit is read in one language
-    assert english.rule == "learned" and not english.answerable
-    (tmp_path / CROSSLINGUAL_ANSWERABLE_MODEL).unlink()
-    fresh = LearnedAnswerability(tmp_path / ANSWERABLE_MODEL, AnswerSettings())
-    assert fresh.decide(reading([True, False])).rule == "learned"  # none shipped
-
-
 def test_a_plural_content_word_marks_a_question_that_may_want_several_things() -> None:
     assert plural_question("Which clusters work on water?")
     assert not plural_question("What is the process?")  # -ss is no plural
