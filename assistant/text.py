@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
 
 import pysbd
 
@@ -233,3 +236,22 @@ def _chunk_units(chunk_text: str) -> tuple[TextUnit, ...]:
             lead = (number, plain(stripped))
     close_list()
     return tuple(units)
+
+
+@lru_cache(maxsize=1)
+def english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop list, read from its data module alone: importing
+    `sklearn.feature_extraction` (numpy, scipy, ...) cost two seconds of every start-up."""
+    package = importlib.util.find_spec("sklearn")
+    if package is not None and package.origin is not None:
+        path = Path(package.origin).parent / "feature_extraction" / "_stop_words.py"
+        spec = importlib.util.spec_from_file_location("_sklearn_stop_words", path)
+        if path.is_file() and spec is not None and spec.loader is not None:
+            module = ModuleType(spec.name)
+            spec.loader.exec_module(module)
+            words = getattr(module, "ENGLISH_STOP_WORDS", None)
+            if isinstance(words, frozenset):
+                return words
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # pragma: no cover
+
+    return frozenset(ENGLISH_STOP_WORDS)  # pragma: no cover

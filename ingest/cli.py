@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.table import Table
 
 from assistant.cli import console, offline_container, progress_bar
 from assistant.errors import AssistantError
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestReport
 
 app = typer.Typer()
 
@@ -22,27 +26,85 @@ def ingest(
     ] = None,
     rebuild: Annotated[bool, typer.Option(help="Drop the store and index everything.")] = False,
     strict: Annotated[bool, typer.Option(help="Exit non-zero if any file fails.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON object per file, then one with the summary (JSON Lines on "
+            "stdout, no progress bar); exit codes as without it.",
+        ),
+    ] = False,
 ) -> None:
     """Index documents into the store; unchanged files are skipped."""
-    from ingest.pipeline import Ingestor, Status
+    from ingest.pipeline import Ingestor
 
     container = offline_container()
     for path in paths or []:
         if not path.exists():
-            console.print(f"[red]no such file or folder:[/red] {path}")
+            _fail(f"no such file or folder: {path}", as_json)
             raise typer.Exit(2)
     ingestor = Ingestor.for_container(container)
-    with progress_bar() as progress:
-        task = progress.add_task("embedding chunks", total=None)
+    try:
+        if as_json:
+            report = ingestor.run(paths or None, rebuild=rebuild)
+        else:
+            with progress_bar() as progress:
+                task = progress.add_task("embedding chunks", total=None)
 
-        def on_progress(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total or None)
+                def on_progress(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total or None)
 
-        try:
-            report = ingestor.run(paths or None, rebuild=rebuild, progress=on_progress)
-        except AssistantError as exc:
-            console.print(f"[red]ingest failed:[/red] {exc}")
-            raise typer.Exit(1) from exc
+                report = ingestor.run(paths or None, rebuild=rebuild, progress=on_progress)
+    except AssistantError as exc:
+        _fail(f"ingest failed: {exc}", as_json)
+        raise typer.Exit(1) from exc
+    if as_json:
+        for line in json_lines(report, container.store.count()):
+            typer.echo(line)
+        raise typer.Exit(report.exit_code(strict=strict))
+    _print_table(report, container.store.count())
+    raise typer.Exit(report.exit_code(strict=strict))
+
+
+def _fail(message: str, as_json: bool) -> None:
+    """An error before or instead of a report: a JSON object on stdout with `--json`."""
+    if as_json:
+        typer.echo(json.dumps({"error": message}))
+    else:
+        console.print(f"[red]{message}[/red]")
+
+
+def json_lines(report: IngestReport, in_store: int) -> list[str]:
+    """The report as JSON Lines: one object per file, then `{"summary": …}`."""
+    from ingest.pipeline import Status
+
+    lines = [
+        json.dumps(
+            {
+                "file": o.path,
+                "status": o.status.value,
+                "doc_id": o.doc_id,
+                "chunks": o.chunks,
+                "seconds": round(o.seconds, 3),
+                "reason": o.reason,
+            },
+            ensure_ascii=False,
+        )
+        for o in report.outcomes
+    ]
+    counts = {status.value: report.count(status) for status in Status}
+    summary = {
+        **counts,
+        "chunks_embedded": report.chunks_embedded,
+        "chunks_in_store": in_store,
+        "seconds": round(report.seconds, 3),
+    }
+    lines.append(json.dumps({"summary": summary}))
+    return lines
+
+
+def _print_table(report: IngestReport, in_store: int) -> None:
+    from ingest.pipeline import Status
 
     table = Table(title="Ingest report", show_lines=False)
     for column in ("file", "status", "doc id", "chunks", "seconds", "reason"):
@@ -63,9 +125,8 @@ def ingest(
         f"indexed {report.count(Status.INDEXED)}, unchanged {report.count(Status.UNCHANGED)}, "
         f"removed {report.count(Status.REMOVED)}, duplicates {report.count(Status.DUPLICATE)}, "
         f"failed {report.count(Status.FAILED)}; {report.chunks_embedded} chunks embedded, "
-        f"{container.store.count()} in the store; {report.seconds:.1f} s"
+        f"{in_store} in the store; {report.seconds:.1f} s"
     )
-    raise typer.Exit(report.exit_code(strict=strict))
 
 
 @app.command("structure")

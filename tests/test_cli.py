@@ -64,6 +64,27 @@ def test_ingest_exit_codes(cli_env: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["ingest", "--strict", str(mixed)]).exit_code == 0
 
 
+def test_ingest_json_prints_a_line_per_file_and_a_summary(cli_env: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    (mixed / "x.pdf").write_bytes(b"nope")
+    (mixed / "ok.txt").write_text("Clusters are groups of related firms.")
+    first = runner.invoke(app, ["ingest", "--json", str(mixed)])
+    assert first.exit_code == 0, first.output
+    lines = [json.loads(line) for line in first.stdout.splitlines()]
+    files = {Path(line["file"]).name: line for line in lines[:-1]}
+    assert files["ok.txt"]["status"] == "indexed" and files["ok.txt"]["chunks"] >= 1
+    assert files["x.pdf"]["status"] == "failed" and files["x.pdf"]["reason"]
+    summary = lines[-1]["summary"]
+    assert summary["indexed"] == 1 and summary["failed"] == 1 and summary["chunks_in_store"] >= 1
+    again = runner.invoke(app, ["ingest", "--json", "--strict", str(mixed)])
+    assert again.exit_code == 1  # exit codes as without --json
+    assert json.loads(again.stdout.splitlines()[-1])["summary"]["unchanged"] == 1
+    missing = runner.invoke(app, ["ingest", "--json", str(tmp_path / "missing")])
+    assert missing.exit_code == 2 and "no such file" in json.loads(missing.stdout)["error"]
+
+
 def test_structure_shows_what_the_loaders_find_without_indexing(
     cli_env: Path, tmp_path: Path
 ) -> None:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from assistant.text import english_stop_words
+
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
@@ -124,13 +126,10 @@ def missing_types(kinds: Iterable[str], texts: Iterable[str], question: str) -> 
 
 
 def _content_words(text: str) -> set[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
+    stop = english_stop_words()
     words = {w.casefold() for w in _WORD.findall(text)}
     return {
-        w.removesuffix("s")
-        for w in words
-        if len(w) > 1 and w not in ENGLISH_STOP_WORDS and w not in _NOT_A_SIDE
+        w.removesuffix("s") for w in words if len(w) > 1 and w not in stop and w not in _NOT_A_SIDE
     }
 
 

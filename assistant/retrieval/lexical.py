@@ -21,7 +21,6 @@ query term the corpus lacks is searched by the corpus terms that share its root.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import logging
 import os
 import re
@@ -32,12 +31,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from assistant.storage.store import ChunkStore
+from assistant.text import english_stop_words
 from assistant.types import Chunk
 
 STEMMERS: dict[str, str] = {
@@ -112,31 +111,13 @@ _ASKING_WORDS = frozenset(
 log = logging.getLogger(__name__)
 
 
-def _sklearn_stop_words() -> frozenset[str]:
-    """scikit-learn's English stop list, read from its data module alone: importing
-    `sklearn.feature_extraction` (numpy, scipy, ...) cost two seconds of every start-up."""
-    package = importlib.util.find_spec("sklearn")
-    if package is not None and package.origin is not None:
-        path = Path(package.origin).parent / "feature_extraction" / "_stop_words.py"
-        spec = importlib.util.spec_from_file_location("_sklearn_stop_words", path)
-        if path.is_file() and spec is not None and spec.loader is not None:
-            module = ModuleType(spec.name)
-            spec.loader.exec_module(module)
-            words = getattr(module, "ENGLISH_STOP_WORDS", None)
-            if isinstance(words, frozenset):
-                return words
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # pragma: no cover
-
-    return frozenset(ENGLISH_STOP_WORDS)  # pragma: no cover
-
-
 def _question_stopwords() -> list[str]:
     """Words a question's coverage is not judged on: bm25s's short English list (33 words) lacks
     "one", "should" and the like, which then read as terms the passages miss; scikit-learn's list
     (318 words) has them, and `_ASKING_WORDS` the ways of asking it lacks."""
     import bm25s.stopwords
 
-    return sorted(set(bm25s.stopwords.STOPWORDS_EN) | _sklearn_stop_words() | _ASKING_WORDS)
+    return sorted(set(bm25s.stopwords.STOPWORDS_EN) | english_stop_words() | _ASKING_WORDS)
 
 
 # Endings of demonyms, languages and place names ("-ish", "-ian", "-ese", "-land", "-ia", "-en").
