@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from assistant.container import Container
 from assistant.embedder import SentenceTransformerEmbedder
+from assistant.settings import Settings, get_settings
 from cli.main import app
 from tests.conftest import CORPUS
 
@@ -19,6 +21,10 @@ def cli_env(
 ) -> Path:
     data = tmp_path / "data"
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data))
+    # The command line reads its settings once per process (`get_settings` is cached): each
+    # test's data dir is read afresh, and the next test does not inherit this one's.
+    get_settings.cache_clear()
+    monkeypatch.setattr("assistant.cli.Container", lambda: Container(Settings()))
     monkeypatch.setattr(
         "assistant.container.SentenceTransformerEmbedder",
         lambda settings=None, cache_dir=None: embedder,
@@ -80,7 +86,7 @@ def test_ingest_json_prints_a_line_per_file_and_a_summary(cli_env: Path, tmp_pat
     assert summary["indexed"] == 1 and summary["failed"] == 1 and summary["chunks_in_store"] >= 1
     again = runner.invoke(app, ["ingest", "--json", "--strict", str(mixed)])
     assert again.exit_code == 1  # exit codes as without --json
-    assert json.loads(again.stdout.splitlines()[-1])["summary"]["unchanged"] == 1
+    assert json.loads(again.stdout.splitlines()[-1])["summary"]["unchanged"] == 1, again.stdout
     missing = runner.invoke(app, ["ingest", "--json", str(tmp_path / "missing")])
     assert missing.exit_code == 2 and "no such file" in json.loads(missing.stdout)["error"]
 

@@ -361,31 +361,35 @@ class LexicalIndex:
 
     def search(self, query: str, k: int, language: str = ENGLISH) -> list[LexicalHit]:
         """The `k` best chunks by BM25 (chunks with a zero score are left out), the query
-        analysed as `language` (the question's: its stemmer and stop list)."""
+        analysed as `language` (the question's: its stemmer and stop list) and as every other
+        language the index holds, so that a name or a loanword meets its passage whatever each
+        side's stemmer made of it (English "cluster", German "Cluster" → "clust")."""
         self.refresh()
         if self._bm25 is None or not self._ids:
             return []
         if language != ENGLISH:
             words = [w for w in self._words([query], language)[0] if w in self._vocab]
-            if not words:
-                return []
-            docs, scores = self._bm25.retrieve(
-                [words], k=min(k, len(self._ids)), show_progress=False
-            )
-            return [
-                LexicalHit(self._ids[int(d)], float(s), rank)
-                for rank, (d, s) in enumerate(zip(docs[0], scores[0], strict=True))
-                if s > 0
-            ]
-        tokens = self._tokenize([query])
-        missing = [t for t in tokens.vocab if t and t not in self._vocab]
-        if missing:  # "Swedish" is searched as "Sweden" where the corpus says only that
-            extra = sorted({e for t in missing for e in self._roots.equivalents(t)})
-            if extra:
-                tokens = self._tokenize([" ".join([query, *extra])])
-        if not any(t in self._vocab for t in tokens.vocab):
-            return []
-        docs, scores = self._bm25.retrieve(tokens, k=min(k, len(self._ids)), show_progress=False)
+        else:
+            tokens = self._tokenize([query])
+            missing = [t for t in tokens.vocab if t and t not in self._vocab]
+            if missing:  # "Swedish" is searched as "Sweden" where the corpus says only that
+                extra = sorted({e for t in missing for e in self._roots.equivalents(t)})
+                if extra:
+                    tokens = self._tokenize([" ".join([query, *extra])])
+            if not self._languages - {ENGLISH}:  # an English store: one analysis, as always
+                return self._retrieve(tokens, k) if self._known(tokens.vocab) else []
+            names = {i: t for t, i in tokens.vocab.items()}
+            words = [names[int(i)] for i in tokens.ids[0] if names[int(i)] in self._vocab]
+        for other in sorted(self._languages - {language}):
+            words += [w for w in self._words([query], other)[0] if w in self._vocab]
+        words = list(dict.fromkeys(words))
+        return self._retrieve([words], k) if words else []
+
+    def _known(self, terms: Iterable[str]) -> bool:
+        return any(t in self._vocab for t in terms)
+
+    def _retrieve(self, query: Any, k: int) -> list[LexicalHit]:
+        docs, scores = self._bm25.retrieve(query, k=min(k, len(self._ids)), show_progress=False)
         return [
             LexicalHit(self._ids[int(d)], float(s), rank)
             for rank, (d, s) in enumerate(zip(docs[0], scores[0], strict=True))
