@@ -348,10 +348,11 @@ def _source_notice(language: str, citations: Sequence[Citation]) -> str:
 
 
 def _with_note(note: str, text: str) -> str:
-    """The answer text after its note: on a line of its own before a bulleted list."""
+    """The answer text after its note, the note on a line of its own (the widget shows it as
+    a paragraph before the quotes)."""
     if not note:
         return text
-    return f"{note}\n{text}" if text.startswith("- ") else f"{note} {text}"
+    return f"{note}\n{text}"
 
 
 def _replay(answer: Answer) -> Iterator[StreamEvent]:
