@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from api.keys import KeyStore
 from api.middleware import request_id_of
+from api.unanswered import Recorder
 from assistant.container import Container
 from assistant.language import preferred
 from assistant.pipeline import Assistant
@@ -46,6 +47,11 @@ def get_documents(container: Annotated[Container, Depends(get_container)]) -> Do
 def get_feedback(container: Annotated[Container, Depends(get_container)]) -> FeedbackStore:
     """The ratings store."""
     return container.feedback
+
+
+def get_unanswered(container: Annotated[Container, Depends(get_container)]) -> Recorder:
+    """Records declined and partial answers (nothing when `api.record_unanswered` is off)."""
+    return Recorder(container.unanswered, container.settings.api.record_unanswered)
 
 
 def get_library(request: Request) -> Library:
@@ -113,6 +119,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ContainerDep = Annotated[Container, Depends(get_container)]
 DocumentsDep = Annotated[DocumentCatalog, Depends(get_documents)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
+UnansweredDep = Annotated[Recorder, Depends(get_unanswered)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 RequestIdDep = Annotated[str, Depends(get_request_id)]
 PreferredLanguageDep = Annotated[str | None, Depends(get_preferred_language)]

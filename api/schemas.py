@@ -370,6 +370,50 @@ class ReindexOut(BaseModel):
     failures: list[FileFailure]
 
 
+# --- /v1/admin/unanswered ---------------------------------------------------------------------
+
+
+class NearestOut(BaseModel):
+    """A section closest to an unanswered question."""
+
+    doc_id: str
+    title: str
+    section: str | None = None
+
+
+class UnansweredOut(BaseModel):
+    """One question the documents did not (fully) answer."""
+
+    id: int
+    created_at: str = Field(description="When it was asked (UTC, ISO 8601).")
+    question: str
+    coverage: Literal["none", "partial"] = Field(
+        description="`none`: declined; `partial`: the value asked for is absent."
+    )
+    evidence: float
+    language: str
+    nearest: list[NearestOut] = Field(
+        description="The sections the answer named as closest (declined) or cited (partial)."
+    )
+    turns_before: int = Field(description="Messages of the conversation before the question.")
+
+
+class UnansweredTopic(BaseModel):
+    """Unanswered questions on one topic, the one closest to the others naming it."""
+
+    topic: str
+    count: int
+    questions: list[UnansweredOut]
+
+
+class UnansweredList(BaseModel):
+    """Every unanswered question, grouped by topic, largest group first."""
+
+    total: int
+    recording: bool = Field(description="Whether new ones are recorded (`api.record_unanswered`).")
+    topics: list[UnansweredTopic]
+
+
 # --- /v1/feedback -----------------------------------------------------------------------------
 
 

@@ -38,6 +38,7 @@ from assistant.stages import (
 from assistant.storage.documents import DocumentCatalog
 from assistant.storage.feedback import FeedbackStore
 from assistant.storage.store import ChunkStore
+from assistant.storage.unanswered import UnansweredStore
 
 
 @dataclass
@@ -213,3 +214,8 @@ class Container:
     def feedback(self) -> FeedbackStore:
         """Ratings of answers, in SQLite under the data dir."""
         return FeedbackStore(self.settings.feedback_path)
+
+    @cached_property
+    def unanswered(self) -> UnansweredStore:
+        """Questions the documents could not answer, beside the ratings."""
+        return UnansweredStore(self.settings.feedback_path)

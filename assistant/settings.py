@@ -452,6 +452,14 @@ class ApiSettings(BaseModel):
         default=True,
         description="Load the embedding model and the BM25 index when the service starts.",
     )
+    record_unanswered: bool = Field(
+        default=True,
+        description=(
+            "Keep the questions the service declined or answered only in part (the question, "
+            "the conversation before it, the time, the nearest sections; never the client's "
+            "address or key) for the admin's unanswered list. `false`: keep none."
+        ),
+    )
 
     @field_validator("trusted_proxies")
     @classmethod

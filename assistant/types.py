@@ -201,6 +201,15 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class NearestSection:
+    """A section a refusal names as the closest to the question."""
+
+    doc_id: str
+    title: str
+    section: str | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
     """A grounded answer: text with `[n]` markers and the citations they point to."""
 
@@ -223,6 +232,8 @@ class Answer:
     """`full`: the documents answer; `partial`: the value asked for (a figure, a date, a name) is
     absent, and the answer says so first, then what the documents do say; `none`: declined."""
     explain: dict[str, Any] | None = None
+    nearest: list[NearestSection] = field(default_factory=list)
+    """For a refusal: the sections closest to the question (those its text names)."""
     """How the answer was made, when asked for (`assistant.answer.explain`)."""
     language: str = "en"
     """The question's language (ISO 639-1), which the answer's own texts are worded in."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AssistantDep, PreferredLanguageDep
+from api.deps import AssistantDep, PreferredLanguageDep, RequestIdDep, UnansweredDep
 from api.errors import responses
 from api.schemas import AskRequest, AskResponse
 from assistant.pipeline import Turn
@@ -15,7 +15,11 @@ router = APIRouter(prefix="/v1", tags=["answers"])
 
 @router.post("/ask", response_model=AskResponse, responses=responses(400, 401, 413, 422, 429, 503))
 async def ask(
-    body: AskRequest, assistant: AssistantDep, preferred: PreferredLanguageDep
+    body: AskRequest,
+    assistant: AssistantDep,
+    preferred: PreferredLanguageDep,
+    unanswered: UnansweredDep,
+    request_id: RequestIdDep,
 ) -> AskResponse:
     """Answer from the documents with `[n]` citations, or decline when they do not say."""
     history = [Turn(m.role, m.content) for m in body.history]
@@ -30,4 +34,5 @@ async def ask(
         body.language,
         preferred,
     )
+    await run_in_threadpool(unanswered, answer, body.question, history, request_id)
     return AskResponse.of(answer)

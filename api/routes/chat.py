@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AssistantDep, PreferredLanguageDep, RequestIdDep
+from api.deps import AssistantDep, PreferredLanguageDep, RequestIdDep, UnansweredDep
 from api.errors import responses
 from api.schemas import (
     ChatRequest,
@@ -26,6 +26,7 @@ from api.schemas import (
     answer_fields,
 )
 from api.sse import event_schema, first_of, sse_json, stream_response
+from api.unanswered import recorded
 from assistant.pipeline import Turn
 from assistant.types import CitationsEvent, DeltaEvent, DoneEvent, StreamEvent
 
@@ -73,6 +74,7 @@ async def chat(
     assistant: AssistantDep,
     request_id: RequestIdDep,
     preferred: PreferredLanguageDep,
+    unanswered: UnansweredDep,
 ) -> Any:
     """Answer the last message of the conversation from the documents, with `[n]` citations."""
     question = body.messages[-1].content
@@ -89,9 +91,16 @@ async def chat(
             body.language,
             preferred,
         )
+        await run_in_threadpool(unanswered, answer, question, history, request_id)
         return ChatResponse(**answer_fields(answer), request_id=request_id)
-    events = assistant.stream(
-        question, history, filters, body.top_k, body.explain, body.language, preferred
+    events = recorded(
+        assistant.stream(
+            question, history, filters, body.top_k, body.explain, body.language, preferred
+        ),
+        unanswered,
+        question,
+        history,
+        request_id,
     )
     first = await first_of(events)
     response: Response = stream_response(

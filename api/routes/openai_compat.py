@@ -22,7 +22,7 @@ from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AssistantDep, PreferredLanguageDep, RequestIdDep
+from api.deps import AssistantDep, PreferredLanguageDep, RequestIdDep, UnansweredDep
 from api.errors import responses
 from api.schemas import (
     MODEL_ID,
@@ -36,6 +36,7 @@ from api.schemas import (
     Usage,
 )
 from api.sse import event_schema, first_of, sse, sse_json, stream_response
+from api.unanswered import recorded
 from assistant.pipeline import Turn
 from assistant.types import DeltaEvent, DoneEvent, StreamEvent
 
@@ -90,6 +91,7 @@ async def chat_completions(
     assistant: AssistantDep,
     request_id: RequestIdDep,
     preferred: PreferredLanguageDep,
+    unanswered: UnansweredDep,
 ) -> Any:
     """OpenAI-compatible chat completion, answered from the documents with `[n]` citations."""
     turns = [m for m in body.messages if m.role in ("user", "assistant")]
@@ -103,6 +105,7 @@ async def chat_completions(
         answer = await run_in_threadpool(
             assistant.answer, question, history, filters, None, False, None, preferred
         )
+        await run_in_threadpool(unanswered, answer, question, history, request_id)
         completion_tokens = approx_tokens(answer.answer)
         return ChatCompletion(
             id=completion_id,
@@ -174,7 +177,13 @@ async def chat_completions(
             return frames
         return [chunk({"role": "assistant", "content": ""})]  # CitationsEvent: the opening chunk
 
-    events = assistant.stream(question, history, filters, None, False, None, preferred)
+    events = recorded(
+        assistant.stream(question, history, filters, None, False, None, preferred),
+        unanswered,
+        question,
+        history,
+        request_id,
+    )
     first = await first_of(events)
     response: Response = stream_response(
         first,

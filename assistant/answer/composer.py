@@ -35,7 +35,7 @@ from assistant.answer.reading import Reading, Unit
 from assistant.messages import message
 from assistant.settings import AnswerSettings
 from assistant.text import LIST_UNIT_MIN_ITEMS, cite, snippet
-from assistant.types import Answer, Citation, ScoredChunk
+from assistant.types import Answer, Citation, NearestSection, ScoredChunk
 
 REFUSAL = message("refusal")
 # "Which of the …", "which among …": the question restricts a list to the items that match.
@@ -455,6 +455,17 @@ def refusal(hits: Sequence[ScoredChunk], evidence: float, language: str = "en") 
     text = message("refusal", language)
     if sections:
         text += " " + message("nearest_sections", language, sections="; ".join(sections))
+    nearest: dict[tuple[str, str | None], NearestSection] = {}
+    for hit in hits:
+        key = (hit.chunk.doc_id, hit.chunk.section)
+        nearest.setdefault(key, NearestSection(hit.chunk.doc_id, hit.chunk.title, key[1]))
+        if len(nearest) == len(sections):
+            break
     return Answer(
-        answer=text, citations=[], refused=True, evidence_score=round(evidence, 4), coverage="none"
+        answer=text,
+        citations=[],
+        refused=True,
+        evidence_score=round(evidence, 4),
+        coverage="none",
+        nearest=list(nearest.values()),
     )

@@ -1,9 +1,9 @@
 """App builders for the API tests: the real stack with chosen `api` settings.
 
 `app_for(stack, ...)` shares the stack's model, store and pipeline, so apps over the session-wide
-`indexed` store cost nothing to build; ratings go to a private SQLite file when `feedback_db` is
-given (the `indexed` store stays read-only). `small_stack` is a private store over three starter
-documents, for tests that upload or delete.
+`indexed` store cost nothing to build; ratings and unanswered questions go to a private SQLite
+file when `feedback_db` is given (the `indexed` store stays read-only). `small_stack` is a
+private store over three starter documents, for tests that upload or delete.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from assistant.container import Container
 from assistant.embedder import SentenceTransformerEmbedder
 from assistant.settings import ApiSettings
 from assistant.storage.feedback import FeedbackStore
+from assistant.storage.unanswered import UnansweredStore
 from tests.conftest import CORPUS, Stack
 
 ADMIN_KEY = "test-admin-key-0123456789"
@@ -46,6 +47,7 @@ def container_for(stack: Stack, feedback_db: Path | None = None, **api: Any) -> 
         container.__dict__[name] = getattr(stack.container, name)
     if feedback_db is not None:
         container.__dict__["feedback"] = FeedbackStore(feedback_db)
+        container.__dict__["unanswered"] = UnansweredStore(feedback_db)
     return container
 
 
