@@ -8,6 +8,7 @@ service, in one place. Every error body is JSON `{"detail": ...}` (`ErrorBody`).
 | `ingest.errors.UploadError`              | 415, 422 (with `reason`), 409 or 413       |
 | `assistant.errors.InvalidFilterError`    | 422                                        |
 | `assistant.errors.StoreUnavailableError` | 503                                        |
+| `assistant.storage.writer_lock.StoreBusyError` | 503 with `Retry-After` (another writer) |
 | any other `assistant.errors.AssistantError` | 503                                     |
 | `sqlite3.Error` (feedback store)         | 503                                        |
 | anything else (a bug)                    | 500 `internal error`, logged with its trace |
@@ -30,6 +31,7 @@ from starlette.types import Scope
 
 from api.schemas import ErrorBody
 from assistant.errors import AssistantError, InvalidFilterError, StoreUnavailableError
+from assistant.storage.writer_lock import StoreBusyError
 from ingest.errors import UploadError
 
 log = logging.getLogger("api")
@@ -88,6 +90,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StoreUnavailableError)
     async def _store_down(_: Request, exc: StoreUnavailableError) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    @app.exception_handler(StoreBusyError)
+    async def _store_busy(_: Request, exc: StoreBusyError) -> JSONResponse:
+        return JSONResponse(
+            status_code=503, content={"detail": str(exc)}, headers={"Retry-After": "5"}
+        )
 
     @app.exception_handler(AssistantError)
     async def _assistant_error(_: Request, exc: AssistantError) -> JSONResponse:

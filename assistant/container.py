@@ -39,6 +39,7 @@ from assistant.storage.documents import DocumentCatalog
 from assistant.storage.feedback import FeedbackStore
 from assistant.storage.store import ChunkStore
 from assistant.storage.unanswered import UnansweredStore
+from assistant.storage.writer_lock import FileWriterLock, RedisWriterLock, WriterLock
 
 
 @dataclass
@@ -58,6 +59,18 @@ class Container:
     def store(self) -> ChunkStore:
         """The chunk store."""
         return ChunkStore(self.settings)
+
+    @cached_property
+    def writer_lock(self) -> WriterLock:
+        """One writer per store: a Redis lock for a Chroma server with Redis configured, else
+        a file lock under the data dir (`assistant.storage.writer_lock`)."""
+        settings = self.settings
+        timeout = settings.ingest.lock_timeout_s
+        redis_url = settings.api.limits_storage
+        if settings.chroma.mode == "http" and redis_url.startswith(("redis://", "rediss://")):
+            name = f"{settings.chroma.host}:{settings.chroma.port}/{settings.chroma.collection}"
+            return RedisWriterLock(redis_url, name, timeout)
+        return FileWriterLock(settings.data_dir / "write.lock", timeout)
 
     @cached_property
     def lexical(self) -> LexicalIndex:

@@ -378,6 +378,14 @@ class IngestSettings(BaseModel):
     pdf_timeout_s: float = Field(
         default=60.0, gt=0, description="Per-file time limit for parsing one PDF."
     )
+    lock_timeout_s: float = Field(
+        default=30.0,
+        ge=0,
+        description=(
+            "How long a writer (ingest, upload, delete, reindex) waits for another one holding "
+            "the store before it fails with a message naming the holder."
+        ),
+    )
     parse_workers: int = Field(
         default=0,
         ge=0,

@@ -199,7 +199,7 @@ class Library:
         A document of the configured corpus comes back at the next reindex unless its file is
         removed from the corpus too: only uploaded files are deleted from disk.
         """
-        with self._lock:
+        with self._lock, self._ingestor.lock.held("delete"):
             manifest_path = self._settings.manifest_path
             manifest = Manifest.load(manifest_path)
             keys = [key for key, entry in manifest.files.items() if entry.doc_id == doc_id]

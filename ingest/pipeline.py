@@ -20,6 +20,7 @@ from assistant.language import detector
 from assistant.multilingual import E5Embedder
 from assistant.settings import Settings
 from assistant.storage.store import LAYOUT_VERSION, ChunkStore
+from assistant.storage.writer_lock import FileWriterLock, WriterLock
 from assistant.text import chunk_units
 from assistant.types import Chunk
 from ingest.chunker import CHUNKER_VERSION, StructuredChunker
@@ -145,10 +146,15 @@ class Ingestor:
         store: ChunkStore,
         reader: Embedder | None = None,
         multilingual: E5Embedder | None = None,
+        lock: WriterLock | None = None,
     ) -> None:
         """`reader`: the bi-encoder reader's embedder, when answer units should also be stored
         under it (so that answering never encodes them); `multilingual`: the multilingual model,
-        when chunks and units should also be stored under it (`language.multilingual`)."""
+        when chunks and units should also be stored under it (`language.multilingual`);
+        `lock`: the store's writer lock (default: a file lock under the data dir)."""
+        self.lock: WriterLock = lock or FileWriterLock(
+            settings.data_dir / "write.lock", settings.ingest.lock_timeout_s
+        )
         self._settings = settings
         self._embedder = embedder
         self._store = store
@@ -171,6 +177,7 @@ class Ingestor:
             container.store,
             container.reader_embedder,
             container.multilingual,
+            container.writer_lock,
         )
 
     @property
@@ -197,7 +204,15 @@ class Ingestor:
         rebuild: bool = False,
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
-        """Ingest `paths` (default: the configured corpus) and return what happened."""
+        """Ingest `paths` (default: the configured corpus) and return what happened, holding
+        the store's writer lock (`StoreBusyError` when another writer keeps it past
+        `ingest.lock_timeout_s`)."""
+        with self.lock.held("ingest"):
+            return self._run(paths, rebuild, progress)
+
+    def _run(
+        self, paths: Sequence[Path] | None, rebuild: bool, progress: ProgressCallback | None
+    ) -> IngestReport:
         started = time.perf_counter()
         roots = [p.resolve() for p in (paths or self._settings.ingest.corpus_paths)]
         manifest_path = self._settings.manifest_path

@@ -245,3 +245,50 @@ def test_reindex_reports_counts(client: TestClient) -> None:
     body = client.post("/v1/reindex", headers=admin()).json()
     assert body["unchanged"] == 4 and body["indexed"] == 0 and body["failed"] == 0
     assert body["failures"] == [] and body["chunks_embedded"] == 0
+
+
+def test_a_write_while_another_process_holds_the_store_is_refused_with_retry_after(
+    small_stack: Stack,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from api.app import create_app
+    from assistant.storage.writer_lock import FileWriterLock
+    from tests.api.conftest import container_for
+
+    container = container_for(small_stack, admin_api_key=ADMIN_KEY)
+    path = small_stack.settings.data_dir / "write.lock"
+    container.__dict__["writer_lock"] = FileWriterLock(path, timeout_s=0.3)
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import time\nfrom pathlib import Path\n"
+        "from assistant.storage.writer_lock import FileWriterLock\n"
+        f"with FileWriterLock(Path({str(path)!r}), 5).held('ingest'):\n"
+        "    print('held', flush=True)\n    time.sleep(60)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "held"
+        client = TestClient(create_app(container))
+        before = doc_ids(client)
+        for response in (
+            upload(client, "zorblat.md", ZORBLAT.encode()),
+            client.delete("/v1/documents/eca-members", headers=admin()),
+            client.post("/v1/reindex", headers=admin()),
+        ):
+            assert response.status_code == 503, response.text  # type: ignore[attr-defined]
+            assert response.headers["retry-after"] == "5"  # type: ignore[attr-defined]
+            assert f"ingest by process {child.pid}" in response.json()["detail"]  # type: ignore[attr-defined]
+        assert doc_ids(client) == before  # nothing changed
+    finally:
+        child.kill()
+        child.wait(10)
+    assert upload(client, "zorblat.md", ZORBLAT.encode()).status_code == 201  # type: ignore[attr-defined]
