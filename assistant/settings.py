@@ -378,6 +378,20 @@ class IngestSettings(BaseModel):
     pdf_timeout_s: float = Field(
         default=60.0, gt=0, description="Per-file time limit for parsing one PDF."
     )
+    pdf_memory_mb: int = Field(
+        default=2048,
+        ge=256,
+        description=(
+            "Address-space limit of a PDF parsing worker process, in MB: a file whose parsing "
+            "needs more (a decompression bomb) fails with `too_large`, the batch goes on."
+        ),
+    )
+    max_text_mb: float = Field(
+        default=20.0,
+        gt=0,
+        description="Largest Markdown or text file read, in MB; a larger one fails with "
+        "`too_large`.",
+    )
     lock_timeout_s: float = Field(
         default=30.0,
         ge=0,

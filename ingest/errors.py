@@ -21,6 +21,7 @@ class FailureReason(StrEnum):
     CORRUPT = "corrupt"
     EMPTY = "empty"
     TIMEOUT = "timeout"
+    TOO_LARGE = "too_large"
     UNSUPPORTED = "unsupported"
     INVALID_METADATA = "invalid_metadata"
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from assistant.settings import Settings
 from assistant.storage.store import ChunkStore
 from ingest.errors import LoadError, UploadError
-from ingest.loaders import SUPPORTED_SUFFIXES, load_document
+from ingest.loaders import SUPPORTED_SUFFIXES, load_document, parse_limits
 from ingest.manifest import Manifest
 from ingest.pipeline import FileOutcome, Ingestor, Status, display_path
 
@@ -135,7 +135,7 @@ class Library:
             try:
                 tmp.write_bytes(data)
                 try:
-                    document = load_document(tmp, self._settings.ingest.pdf_timeout_s)
+                    document = load_document(tmp, *parse_limits(self._settings))
                 except LoadError as exc:
                     raise UploadError("invalid", str(exc), exc.reason.value) from exc
                 key = display_path(target)

@@ -27,7 +27,7 @@ from ingest.chunker import CHUNKER_VERSION, StructuredChunker
 from ingest.documents import LoadedDocument
 from ingest.errors import FailureReason, LoadError
 from ingest.languages import with_languages
-from ingest.loaders import FORMAT_PREFERENCE, format_of, load_document
+from ingest.loaders import FORMAT_PREFERENCE, format_of, load_document, parse_limits
 from ingest.loaders.pdf import cancel_prefetched, prefetch_pdfs
 from ingest.manifest import FileEntry, Manifest, file_sha256
 
@@ -258,7 +258,9 @@ class Ingestor:
             if format_of(path) == "pdf" and isinstance(sha, str) and fresh:
                 changed.append(path)
         settings = self._settings.ingest
-        prefetch_pdfs(changed, settings.pdf_timeout_s, settings.parse_workers)
+        prefetch_pdfs(
+            changed, settings.pdf_timeout_s, settings.parse_workers, settings.pdf_memory_mb
+        )
 
     def _load(
         self,
@@ -282,7 +284,7 @@ class Ingestor:
                 candidates.append(_Candidate(key, path, sha, entry.format, entry.doc_id, None))
                 continue
             try:
-                doc = load_document(path, self._settings.ingest.pdf_timeout_s)
+                doc = load_document(path, *parse_limits(self._settings))
             except LoadError as exc:
                 report.outcomes.append(
                     FileOutcome(
@@ -334,7 +336,7 @@ class Ingestor:
             document = cand.document
             if document is None:  # was a duplicate before, now the winner: parse it now
                 try:
-                    document = load_document(cand.path, self._settings.ingest.pdf_timeout_s)
+                    document = load_document(cand.path, *parse_limits(self._settings))
                 except LoadError as exc:
                     report.outcomes.append(FileOutcome(cand.key, Status.FAILED, reason=str(exc)))
                     self._forget(manifest, cand.key)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pebble import ProcessPool
+from pebble import ProcessExpired, ProcessPool
 
 from assistant.text import LIST_MARKER
 from ingest.chunker import Block, split_blocks
@@ -109,7 +109,7 @@ def parse_pdf(path: str, table_budget_s: float | None = None) -> dict[str, Any]:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -135,6 +135,10 @@ def parse_pdf(path: str, table_budget_s: float | None = None) -> dict[str, Any]:
         extracted = [extract_page(page) for page in reader.pages]
     except FileNotDecryptedError:
         raise LoadError(FailureReason.ENCRYPTED, "encrypted and cannot be decrypted") from None
+    except (LimitReachedError, MemoryError) as exc:  # a decompression bomb, or close to one
+        raise LoadError(
+            FailureReason.TOO_LARGE, f"a stream decompresses past the parser's limit ({exc})"
+        ) from None
     except Exception as exc:
         raise LoadError(
             FailureReason.CORRUPT, f"unreadable or corrupt PDF: the pages cannot be read ({exc})"
@@ -220,29 +224,48 @@ def _with_tables(
 
 _pool: ProcessPool | None = None
 _pool_size = 0
+_pool_memory = 0
 _prefetched: dict[str, Future[Any]] = {}
+DEFAULT_MEMORY_MB = 2048
+"""The address-space limit of a parsing worker (`ingest.pdf_memory_mb`)."""
 
 
-def _worker_pool(workers: int = 1) -> ProcessPool:
+def _limit_memory(limit_bytes: int) -> None:
+    """Worker initializer: cap the process's address space, so that a decompression bomb
+    raises MemoryError in the worker instead of exhausting the machine."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def _worker_pool(workers: int = 1, memory_mb: int = DEFAULT_MEMORY_MB) -> ProcessPool:
     """The parsing pool, with at least `workers` worker processes (spawned: none inherits a
-    loaded model)."""
-    global _pool, _pool_size
-    if _pool is None or not _pool.active or _pool_size < workers:
+    loaded model), each limited to `memory_mb` of address space."""
+    global _pool, _pool_size, _pool_memory
+    if _pool is None or not _pool.active or _pool_size < workers or _pool_memory != memory_mb:
         if _pool is not None and _pool.active:
             _pool.close()  # type: ignore[no-untyped-call]
-        _pool = ProcessPool(max_workers=workers, context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPool(
+            max_workers=workers,
+            context=multiprocessing.get_context("spawn"),
+            initializer=_limit_memory,
+            initargs=(memory_mb * 1024 * 1024,),
+        )
         _pool_size = workers
+        _pool_memory = memory_mb
     return _pool
 
 
-def prefetch_pdfs(paths: Sequence[Path], timeout_s: float, workers: int = 0) -> None:
+def prefetch_pdfs(
+    paths: Sequence[Path], timeout_s: float, workers: int = 0, memory_mb: int = DEFAULT_MEMORY_MB
+) -> None:
     """Start parsing `paths` side by side (`workers` processes; 0: one per core), so that
     `load_pdf` of each finds its parse under way. Each file keeps its own time limit, counted
     from when a worker takes it up."""
     if len(paths) < 2:
         return
     size = min(workers or os.cpu_count() or 1, len(paths))
-    pool = _worker_pool(size)
+    pool = _worker_pool(size, memory_mb)
     for path in paths:
         key = str(path)
         if key not in _prefetched:
@@ -258,11 +281,15 @@ def cancel_prefetched() -> None:
         future.cancel()
 
 
-def parse_pdf_with_timeout(path: Path, timeout_s: float) -> dict[str, Any]:
-    """`parse_pdf` in the worker; the worker is killed and `LoadError` raised past `timeout_s`."""
+def parse_pdf_with_timeout(
+    path: Path, timeout_s: float, memory_mb: int = DEFAULT_MEMORY_MB
+) -> dict[str, Any]:
+    """`parse_pdf` in a worker process limited to `memory_mb`; the worker is killed and
+    `LoadError` raised past `timeout_s` (`timeout`), or when parsing needs more memory
+    (`too_large`)."""
     future = _prefetched.pop(str(path), None)
     if future is None:
-        future = _worker_pool().schedule(
+        future = _worker_pool(1, memory_mb).schedule(
             parse_pdf, args=(str(path), timeout_s * TABLE_BUDGET_SHARE), timeout=timeout_s
         )
     try:
@@ -273,6 +300,16 @@ def parse_pdf_with_timeout(path: Path, timeout_s: float) -> dict[str, Any]:
         ) from None
     except LoadError:
         raise
+    except MemoryError:
+        raise LoadError(
+            FailureReason.TOO_LARGE, f"parsing needed more than the {memory_mb} MB limit"
+        ) from None
+    except ProcessExpired as exc:
+        raise LoadError(
+            FailureReason.CORRUPT,
+            f"the PDF parser's process died (exit code {exc.exitcode}; its memory limit is "
+            f"{memory_mb} MB)",
+        ) from None
     except Exception as exc:
         raise LoadError(FailureReason.CORRUPT, f"the PDF parser failed ({exc!r})") from None
 
@@ -545,9 +582,11 @@ def read_pdf_layout(parsed: dict[str, Any]) -> PdfLayout:
     return PdfLayout(layouts, report, meta, body, title_in_text)
 
 
-def load_pdf(path: Path, timeout_s: float = 60.0) -> LoadedDocument:
+def load_pdf(
+    path: Path, timeout_s: float = 60.0, memory_mb: int = DEFAULT_MEMORY_MB
+) -> LoadedDocument:
     """Load a PDF page by page (pages are numbered from 1)."""
-    parsed = parse_pdf_with_timeout(path, timeout_s)
+    parsed = parse_pdf_with_timeout(path, timeout_s, memory_mb)
     layout_info = read_pdf_layout(parsed)
     layouts, body = layout_info.pages, layout_info.body
     meta = resolve_metadata(path, layout_info.meta)
