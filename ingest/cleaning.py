@@ -16,9 +16,17 @@ _BULLET = "•●▪◦‣∙■□➢►▸✓✔\x7f\uf0b7\uf0a7\uf0d8\uf076\u
 _BULLET_LINE = re.compile(rf"^[ \t]*[{_BULLET}][ \t]*(?:\n[ \t]*)?(?=\S)", re.MULTILINE)
 
 
+# Invisible format characters a document may use to make its text read otherwise than it is:
+# bidirectional embeddings, overrides and isolates ("Trojan Source"), marks, joiners, the word
+# joiner and invisible operators, and a byte-order mark inside the text. No EU language needs
+# them; the zero-width space stays a space (`_SPACES`).
+_INVISIBLE = re.compile(r"[\u200c-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
 def normalize_unicode(text: str) -> str:
-    """Compose characters and unfold ligatures (``ﬁ`` → ``fi``) without touching other symbols."""
-    text = unicodedata.normalize("NFC", text)
+    """Compose characters, unfold ligatures (``ﬁ`` → ``fi``) without touching other symbols,
+    and drop invisible format characters (bidi controls, joiners)."""
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
     return "".join(
         unicodedata.normalize("NFKC", ch) if "\ufb00" <= ch <= "\ufb4f" else ch for ch in text
     )

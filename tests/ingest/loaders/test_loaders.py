@@ -85,6 +85,58 @@ def test_empty_and_binary_text_files_fail(tmp_path: Path) -> None:
     assert err.value.reason == FailureReason.CORRUPT
 
 
+FRENCH = (
+    "Le développement régional s'appuie sur les pôles de compétitivité et l'économie ; "
+    "la mise en œuvre coûte 5 €."
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("cp1252.txt", FRENCH.encode("cp1252")),
+        (
+            "latin1.md",
+            ("# Pôles\n\n" + FRENCH.replace("œ", "oe").replace("€", "EUR")).encode("iso-8859-1"),
+        ),
+        ("utf16.txt", FRENCH.encode("utf-16")),  # with its byte-order mark, as Notepad saves
+        ("utf8-bom.md", b"\xef\xbb\xbf" + FRENCH.encode()),
+    ],
+)
+def test_text_in_other_encodings_keeps_its_accents(tmp_path: Path, name: str, data: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    text = " ".join(s.text for s in load_document(path).sections)
+    assert "développement régional" in text and "pôles" in text and "\ufffd" not in text
+    assert "œuvre" in text or name == "latin1.md"
+
+
+def test_binary_disguised_as_markdown_and_huge_text_get_their_reason(tmp_path: Path) -> None:
+    png = tmp_path / "notes.md"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64)
+    with pytest.raises(LoadError) as err:
+        load_document(png)
+    assert err.value.reason == FailureReason.CORRUPT
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"cluster policy " * 100_000)  # 1.5 MB
+    with pytest.raises(LoadError) as err:
+        load_document(big, max_text_mb=1)
+    assert err.value.reason == FailureReason.TOO_LARGE and "1 MB limit" in str(err.value)
+
+
+def test_invisible_and_bidi_controls_are_dropped_and_long_lines_kept(tmp_path: Path) -> None:
+    hostile = tmp_path / "hostile.md"
+    hostile.write_text(
+        "# Budget\n\nThe budget is \u202e05\u202c EUR\u200d; the \u2066deadline\u2069 is "
+        "\u200eMay\ufeff.\n\n" + "word " * 200_000,
+        encoding="utf-8",
+    )
+    text = " ".join(s.text for s in load_document(hostile).sections)
+    assert "The budget is 05 EUR; the deadline is May." in text
+    assert not any(ch in text for ch in "\u202e\u202c\u200d\u2066\u2069\u200e\ufeff")
+    assert text.count("word") == 200_000  # a 1 MB line is read whole
+
+
 def test_unsupported_type(tmp_path: Path) -> None:
     path = tmp_path / "slides.pptx"
     path.write_bytes(b"PK")
