@@ -27,6 +27,8 @@ from pathlib import Path
 
 from limits import parse_many
 
+from assistant.storage.sqlite import SqliteFile
+
 TOKEN_PREFIX = "cpa_"
 """Every token starts with this, so a token of ours is recognisable (and a secret scanner can
 find one). A credential without it is not an API key of this service (see `looks_like_key`)."""
@@ -137,8 +139,7 @@ class KeyStore:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._lock = threading.Lock()
-        self._ready = False
+        self._db = SqliteFile(path, _SCHEMA)
         self._local = threading.local()
 
     @classmethod
@@ -152,16 +153,7 @@ class KeyStore:
         return self._path
 
     def _connect(self) -> sqlite3.Connection:
-        if not self._ready:
-            with self._lock:
-                if not self._ready:
-                    self._path.parent.mkdir(parents=True, exist_ok=True)
-                    with closing(sqlite3.connect(self._path, timeout=30)) as conn:
-                        conn.execute("PRAGMA journal_mode=WAL")
-                        conn.execute(_SCHEMA)
-                        conn.commit()
-                    self._ready = True
-        return sqlite3.connect(self._path, timeout=30)
+        return self._db.connect(synchronous=None)
 
     def _reader(self) -> sqlite3.Connection:
         """This thread's connection for `verify`, kept open: the check runs on every keyed

@@ -20,14 +20,13 @@ Export row fields:
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+
+from assistant.storage.sqlite import SqliteFile
 
 Rating = Literal["up", "down"]
 
@@ -83,27 +82,12 @@ class FeedbackStore:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._lock = threading.Lock()
-        self._ready = False
+        self._db = SqliteFile(path, _SCHEMA)
 
     @property
     def path(self) -> Path:
         """The database file."""
         return self._path
-
-    def _connect(self) -> sqlite3.Connection:
-        if not self._ready:
-            with self._lock:
-                if not self._ready:
-                    self._path.parent.mkdir(parents=True, exist_ok=True)
-                    with closing(sqlite3.connect(self._path, timeout=30)) as conn:
-                        conn.execute("PRAGMA journal_mode=WAL")
-                        conn.execute(_SCHEMA)
-                        conn.commit()
-                    self._ready = True
-        conn = sqlite3.connect(self._path, timeout=30)
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return conn
 
     def add(self, feedback: Feedback) -> int:
         """Store a rating durably; returns its id."""
@@ -119,28 +103,22 @@ class FeedbackStore:
             json.dumps([{"role": r, "content": c} for r, c in feedback.messages]),
             feedback.request_id,
         )
-        with closing(self._connect()) as conn, conn:
-            cursor = conn.execute(
-                "INSERT INTO feedback (created_at, rating, comment, question, answer, citations,"
-                " messages, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            new_id = cursor.lastrowid
-        assert new_id is not None
-        return int(new_id)
+        return self._db.insert(
+            "INSERT INTO feedback (created_at, rating, comment, question, answer, citations,"
+            " messages, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            row,
+        )
 
     def count(self) -> int:
         """Ratings stored."""
-        with closing(self._connect()) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0])
+        return self._db.count("feedback")
 
     def all(self) -> Iterator[StoredFeedback]:
         """Every rating, oldest first."""
-        with closing(self._connect()) as conn:
-            rows = conn.execute(
-                "SELECT id, created_at, rating, comment, question, answer, citations, messages,"
-                " request_id FROM feedback ORDER BY id"
-            ).fetchall()
+        rows = self._db.rows(
+            "SELECT id, created_at, rating, comment, question, answer, citations, messages,"
+            " request_id FROM feedback ORDER BY id"
+        )
         for fid, created, rating, comment, question, answer, cits, msgs, request_id in rows:
             citations = [
                 CitedSource(int(c["n"]), str(c["chunk_id"]), str(c["doc_id"]))

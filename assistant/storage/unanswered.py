@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from assistant.storage.sqlite import SqliteFile
 from assistant.types import NearestSection
 
 Coverage = Literal["none", "partial"]
@@ -71,22 +71,10 @@ class UnansweredStore:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._lock = threading.Lock()
-        self._ready = False
+        self._db = SqliteFile(path, _SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        if not self._ready:
-            with self._lock:
-                if not self._ready:
-                    self._path.parent.mkdir(parents=True, exist_ok=True)
-                    with closing(sqlite3.connect(self._path, timeout=30)) as conn:
-                        conn.execute("PRAGMA journal_mode=WAL")
-                        conn.execute(_SCHEMA)
-                        conn.commit()
-                    self._ready = True
-        conn = sqlite3.connect(self._path, timeout=30)
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return conn
+        return self._db.connect()
 
     def add(self, entry: Unanswered) -> int:
         """Store one entry durably; returns its id."""
@@ -105,28 +93,22 @@ class UnansweredStore:
             entry.language,
             entry.request_id,
         )
-        with closing(self._connect()) as conn, conn:
-            cursor = conn.execute(
-                "INSERT INTO unanswered (created_at, question, messages, coverage, evidence,"
-                " nearest, language, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            new_id = cursor.lastrowid
-        assert new_id is not None
-        return int(new_id)
+        return self._db.insert(
+            "INSERT INTO unanswered (created_at, question, messages, coverage, evidence,"
+            " nearest, language, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            row,
+        )
 
     def count(self) -> int:
         """Entries stored."""
-        with closing(self._connect()) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM unanswered").fetchone()[0])
+        return self._db.count("unanswered")
 
     def all(self) -> list[StoredUnanswered]:
         """Every entry, oldest first."""
-        with closing(self._connect()) as conn:
-            rows = conn.execute(
-                "SELECT id, created_at, question, messages, coverage, evidence, nearest, language,"
-                " request_id FROM unanswered ORDER BY id"
-            ).fetchall()
+        rows = self._db.rows(
+            "SELECT id, created_at, question, messages, coverage, evidence, nearest, language,"
+            " request_id FROM unanswered ORDER BY id"
+        )
         out = []
         for uid, created, question, msgs, coverage, evidence, nearest, language, rid in rows:
             entry = Unanswered(

@@ -78,26 +78,42 @@ class WriterLock(Protocol):
         ...
 
 
-class FileWriterLock:
-    """An OS file lock next to a local store."""
+class _Reentrant:
+    """`held` reentrant within one thread: only the outermost call takes the lock
+    (`_acquire`); the calls inside it run under it."""
 
-    def __init__(self, path: Path, timeout_s: float) -> None:
-        self.path = path
-        self._timeout = timeout_s
-        self._info = path.with_name(path.name + ".json")
+    def __init__(self) -> None:
         self._local = threading.local()
 
     @contextmanager
     def held(self, what: str) -> Iterator[None]:
-        """Hold the lock for `what`, reentrant within one thread."""
+        """Hold the lock for `what` (the operation, named in a second writer's error)."""
         depth = getattr(self._local, "depth", 0)
-        if depth:
-            self._local.depth = depth + 1
-            try:
+        self._local.depth = depth + 1
+        try:
+            if depth:
                 yield
-            finally:
-                self._local.depth -= 1
-            return
+            else:
+                with self._acquire(what):
+                    yield
+        finally:
+            self._local.depth = depth
+
+    def _acquire(self, what: str) -> Any:
+        raise NotImplementedError
+
+
+class FileWriterLock(_Reentrant):
+    """An OS file lock next to a local store."""
+
+    def __init__(self, path: Path, timeout_s: float) -> None:
+        super().__init__()
+        self.path = path
+        self._timeout = timeout_s
+        self._info = path.with_name(path.name + ".json")
+
+    @contextmanager
+    def _acquire(self, what: str) -> Iterator[None]:
         from filelock import FileLock, Timeout
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,12 +124,10 @@ class FileWriterLock:
             raise StoreBusyError(
                 busy_message(str(self.path.parent), self._holder(), self._timeout)
             ) from exc
-        self._local.depth = 1
         try:
             self._write_holder(what)
             yield
         finally:
-            self._local.depth = 0
             self._info.unlink(missing_ok=True)
             lock.release()
 
@@ -130,28 +144,19 @@ class FileWriterLock:
         return data if isinstance(data, dict) else None
 
 
-class RedisWriterLock:
+class RedisWriterLock(_Reentrant):
     """A Redis lock with a renewed lease, shared by every worker of a Chroma server."""
 
     def __init__(self, url: str, name: str, timeout_s: float, lease_s: float = LEASE_S) -> None:
+        super().__init__()
         self._url = url
         self._name = f"cluster-assistant:write-lock:{name}"
         self._timeout = timeout_s
         self._lease = lease_s
-        self._local = threading.local()
 
     @contextmanager
-    def held(self, what: str) -> Iterator[None]:
-        """Hold the lock for `what`, reentrant within one thread; the lease is renewed while
-        held."""
-        depth = getattr(self._local, "depth", 0)
-        if depth:
-            self._local.depth = depth + 1
-            try:
-                yield
-            finally:
-                self._local.depth -= 1
-            return
+    def _acquire(self, what: str) -> Iterator[None]:
+        """Take the lock, renewing its lease while held."""
         import redis
 
         client = redis.Redis.from_url(self._url)
@@ -176,11 +181,9 @@ class RedisWriterLock:
 
         renewer = threading.Thread(target=renew, name="write-lock-renewal", daemon=True)
         renewer.start()
-        self._local.depth = 1
         try:
             yield
         finally:
-            self._local.depth = 0
             done.set()
             renewer.join()
             client.delete(self._name + ":holder")
