@@ -421,7 +421,7 @@ class ExtractiveComposer:
 
     def _render(self, units: list[Unit], chosen: list[int], evidence: float) -> Answer:
         ordered = sorted(chosen, key=lambda i: (units[i].hit.rank, units[i].index))
-        ordered = ordered[: self._settings.list_items]
+        ordered = _without_repeats(units, ordered)[: self._settings.list_items]
         numbers: dict[str, int] = {}
         citations: list[Citation] = []
         parts: list[str] = []
@@ -447,6 +447,21 @@ class ExtractiveComposer:
             evidence_score=round(evidence, 4),
             support=1.0,
         )
+
+
+def _without_repeats(units: list[Unit], ordered: list[int]) -> list[int]:
+    """`ordered` less the units that repeat a chosen one's words (the same sentence read in two
+    overlapping passages, or a sentence inside a chosen whole list): each is quoted once."""
+    texts = {i: " ".join(units[i].text.split()).casefold() for i in ordered}
+    kept: list[int] = []
+    for i in ordered:
+        text = texts[i]
+        if any(texts[j] == text for j in kept):
+            continue
+        if any(text != texts[j] and text in texts[j] for j in ordered):
+            continue
+        kept.append(i)
+    return kept
 
 
 def refusal(hits: Sequence[ScoredChunk], evidence: float, language: str = "en") -> Answer:

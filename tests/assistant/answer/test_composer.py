@@ -125,6 +125,20 @@ def test_list_question_gets_the_list() -> None:
     assert answer.answer.count("\n- ") == 4 and answer.answer.startswith("- services item 0")
 
 
+def test_a_sentence_read_in_two_passages_is_quoted_once() -> None:
+    from assistant.answer.composer import _without_repeats
+    from assistant.answer.reading import Unit
+
+    first, second = hit("Clusters raise wages.", 0.9, 0), hit("Clusters raise wages.", 0.8, 1)
+    units = [
+        Unit("Clusters raise wages.", first, 0, False),
+        Unit("Clusters  raise wages.", second, 0, False),
+        Unit("Wages rise.", second, 1, False),
+        Unit("Wages rise. Jobs grow.", second, 2, False),
+    ]
+    assert _without_repeats(units, [0, 1, 2, 3]) == [0, 3]
+
+
 def test_citation_goes_before_final_punctuation() -> None:
     assert cite("A sentence.", 2) == "A sentence [2]."
     assert cite("No stop", 1) == "No stop [1]"
