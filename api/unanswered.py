@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from assistant.embedder import Embedder
-from assistant.pipeline import Turn
+from assistant.pipeline import Assistant, Turn
 from assistant.storage.unanswered import StoredUnanswered, Unanswered, UnansweredStore
 from assistant.types import Answer, DoneEvent, NearestSection, StreamEvent
 
@@ -65,6 +66,20 @@ class Recorder:
 
     store: UnansweredStore
     enabled: bool = True
+
+    def answer(
+        self,
+        assistant: Assistant,
+        question: str,
+        history: Sequence[Turn],
+        request_id: str | None,
+        *options: Any,
+    ) -> Answer:
+        """`assistant.answer(question, history, *options)`, kept when unanswered: one call for
+        the routes to run off the event loop."""
+        answer = assistant.answer(question, history, *options)
+        self(answer, question, history, request_id)
+        return answer
 
     def __call__(
         self,

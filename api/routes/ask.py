@@ -25,14 +25,15 @@ async def ask(
     history = [Turn(m.role, m.content) for m in body.history]
     filters = body.filters.as_dict() if body.filters else None
     answer = await run_in_threadpool(
-        assistant.answer,
+        unanswered.answer,
+        assistant,
         body.question,
         history,
+        request_id,
         filters,
         body.top_k,
         body.explain,
         body.language,
         preferred,
     )
-    await run_in_threadpool(unanswered, answer, body.question, history, request_id)
     return AskResponse.of(answer)

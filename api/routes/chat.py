@@ -82,16 +82,17 @@ async def chat(
     filters = body.filters.as_dict() if body.filters else None
     if not body.stream:
         answer = await run_in_threadpool(
-            assistant.answer,
+            unanswered.answer,
+            assistant,
             question,
             history,
+            request_id,
             filters,
             body.top_k,
             body.explain,
             body.language,
             preferred,
         )
-        await run_in_threadpool(unanswered, answer, question, history, request_id)
         return ChatResponse(**answer_fields(answer), request_id=request_id)
     events = recorded(
         assistant.stream(

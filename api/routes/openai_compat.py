@@ -103,9 +103,17 @@ async def chat_completions(
     created = int(time.time())
     if not body.stream:
         answer = await run_in_threadpool(
-            assistant.answer, question, history, filters, None, False, None, preferred
+            unanswered.answer,
+            assistant,
+            question,
+            history,
+            request_id,
+            filters,
+            None,
+            False,
+            None,
+            preferred,
         )
-        await run_in_threadpool(unanswered, answer, question, history, request_id)
         completion_tokens = approx_tokens(answer.answer)
         return ChatCompletion(
             id=completion_id,

@@ -117,16 +117,7 @@ class CrossLingual:
         if not rows:
             return {}
         asked = self._model.embed_queries([question])[0]
-        stored = self._units(sorted({cid for cid, _, _ in rows}), self._model.name)
-        missing = [text for cid, index, text in rows if (cid, index) not in stored]
-        fresh = iter(self._model.embed_passages(missing)) if missing else iter(())
-        vectors = np.vstack(
-            [
-                stored[(cid, index)] if (cid, index) in stored else next(fresh)
-                for cid, index, _ in rows
-            ]
-        )
-        sims = (vectors @ asked).astype(np.float32)
+        sims = (self._unit_vectors(rows) @ asked).astype(np.float32)
         return {name: self.calibration.apply(name, sims) for name in ("cosine", "reader")}
 
     def similarities(
@@ -137,13 +128,18 @@ class CrossLingual:
         if not claims or not keys:
             return np.zeros((len(claims), len(keys)), dtype=np.float32)
         asked = self._model.embed_queries(list(claims))
+        sims = (asked @ self._unit_vectors(keys).T).astype(np.float32)
+        return self.calibration.apply("cosine", sims)
+
+    def _unit_vectors(self, keys: Sequence[tuple[str, int, str]]) -> np.ndarray:
+        """The multilingual vectors of units (chunk id, unit index, text), one row per key:
+        stored at ingest, else encoded now."""
         stored = self._units(sorted({cid for cid, _, _ in keys}), self._model.name)
         missing = [text for cid, index, text in keys if (cid, index) not in stored]
         fresh = iter(self._model.embed_passages(missing)) if missing else iter(())
-        vectors = np.vstack(
+        return np.vstack(
             [
                 stored[(cid, index)] if (cid, index) in stored else next(fresh)
                 for cid, index, _ in keys
             ]
         )
-        return self.calibration.apply("cosine", (asked @ vectors.T).astype(np.float32))

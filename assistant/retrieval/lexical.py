@@ -98,7 +98,7 @@ def _stopwords(language: str) -> str | list[str]:
 def chunk_language(chunk: Chunk) -> str:
     """The language a chunk's text is analysed in: its own (ISO 639-1), English when unknown."""
     code = (chunk.language or "").split("-")[0].lower()
-    return code if code in STEMMERS or len(code) == 2 else ENGLISH
+    return code if len(code) == 2 else ENGLISH
 
 
 # Words of asking that scikit-learn's stop list lacks: "What kinds … does it …?", "I need to know".
