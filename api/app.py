@@ -19,6 +19,7 @@ from api.routes import (
     locales,
     openai_compat,
     pages,
+    session,
 )
 from assistant.container import Container
 from assistant.embedder import enforce_offline
@@ -36,7 +37,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(ask.router)
     app.include_router(pages.router)
-    for router in (chat, openai_compat, documents, feedback, admin, keys, locales):
+    for router in (chat, openai_compat, documents, feedback, admin, keys, session, locales):
         app.include_router(router.router)
     settings = app.state.container.settings
     app.state.api_keys = KeyStore.in_dir(settings.data_dir)

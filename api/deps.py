@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api import session as admin_session
 from api.keys import KeyStore
 from api.middleware import request_id_of
 from api.unanswered import Recorder
@@ -89,11 +90,14 @@ def get_preferred_language(request: Request) -> str | None:
 
 
 def require_admin(
+    request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     api_key: Annotated[str | None, Security(_api_key)],
 ) -> None:
-    """401 unless the request carries the admin API key (compared in constant time)."""
+    """401 unless the request carries the admin API key (compared in constant time) or the admin
+    console's session cookie; with the cookie, a change also needs the session's CSRF token
+    (403 without it, or from another origin)."""
     expected = settings.api.admin_api_key.get_secret_value()
     challenge = {"WWW-Authenticate": "Bearer"}
     if not expected:
@@ -105,11 +109,23 @@ def require_admin(
         )
     offered = bearer.credentials if bearer is not None else api_key
     if not offered:
-        raise HTTPException(
-            401,
-            "admin API key required (Authorization: Bearer <key> or X-API-Key: <key>)",
-            headers=challenge,
-        )
+        session = admin_session.verify(request.cookies.get(admin_session.COOKIE_NAME), expected)
+        if session is None:
+            raise HTTPException(
+                401,
+                "admin API key required (Authorization: Bearer <key> or X-API-Key: <key>), "
+                "or sign in at /admin",
+                headers=challenge,
+            )
+        if request.method not in admin_session.SAFE_METHODS and not (
+            admin_session.change_allowed(request, session)
+        ):
+            raise HTTPException(
+                403,
+                f"CSRF check failed: a change made with the admin session needs its "
+                f"{admin_session.CSRF_HEADER} header, from this service's own origin",
+            )
+        return
     if not hmac.compare_digest(offered.encode("utf-8"), expected.encode("utf-8")):
         raise HTTPException(401, "invalid admin API key", headers=challenge)
 

@@ -39,6 +39,8 @@ log = logging.getLogger("api")
 _DESCRIPTIONS = {
     400: "Malformed request.",
     401: "Missing or wrong admin API key (admin endpoints), or an unknown or revoked API key.",
+    403: "CSRF check failed: a change made with the admin console's session cookie needs its "
+    "`X-CSRF-Token` header, from this service's own origin.",
     404: "Not found.",
     409: "Conflict with an existing document.",
     413: "Request body too large.",

@@ -353,7 +353,13 @@ async def _error(
     await response(scope, receive, send)
 
 
-RATE_LIMITED_PATHS = ("/v1/ask", "/v1/chat", "/v1/chat/completions", "/v1/feedback")
+RATE_LIMITED_PATHS = (
+    "/v1/ask",
+    "/v1/chat",
+    "/v1/chat/completions",
+    "/v1/feedback",
+    "/v1/admin/session",  # sign-in: guessing the admin key costs a slot per try
+)
 
 
 def install_middleware(app: Starlette, settings: ApiSettings, keys: KeyStore | None = None) -> None:

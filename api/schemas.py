@@ -370,6 +370,37 @@ class ReindexOut(BaseModel):
     failures: list[FileFailure]
 
 
+class ReindexProgress(BaseModel):
+    """A `progress` event of a streamed reindex: passages embedded so far, of those to embed."""
+
+    done: int
+    total: int
+
+
+class CatalogueEntryOut(BaseModel):
+    """One file of the collection, as the admin console lists it."""
+
+    file: str = Field(description="Base name of the file.")
+    origin: Literal["corpus", "upload"]
+    status: Literal["indexed", "duplicate", "failed"]
+    reason: str | None = Field(description="Why it failed, or which file is indexed instead.")
+    indexed_at: str | None = Field(description="When it was last indexed, or failed (UTC).")
+    doc_id: str | None
+    title: str | None
+    doc_type: str | None
+    source: str | None
+    year: int | None
+    language: str | None
+    chunks: int
+    pages: int | None
+
+
+class Catalogue(BaseModel):
+    """Every file ingestion has seen, by title."""
+
+    items: list[CatalogueEntryOut]
+
+
 # --- /v1/admin/unanswered ---------------------------------------------------------------------
 
 

@@ -432,6 +432,16 @@ class ApiSettings(BaseModel):
             "`Authorization: Bearer <key>` or `X-API-Key: <key>`. Empty: admin endpoints disabled."
         ),
     )
+    admin_session_minutes: int = Field(
+        default=480,
+        ge=5,
+        le=7 * 24 * 60,
+        description=(
+            "How long a sign-in to the admin console (`/admin`) lasts, in minutes. The session "
+            "cookie is signed with a secret derived from the admin key: changing the key signs "
+            "everyone out."
+        ),
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description=(
@@ -442,10 +452,11 @@ class ApiSettings(BaseModel):
     rate_limit: str = Field(
         default="60/minute",
         description=(
-            "Requests per client address to /v1/ask, /v1/chat, /v1/chat/completions and "
-            "/v1/feedback (each path counted separately), in `limits` notation such as "
-            "`60/minute` or `10/second;500/hour`. Empty: no limit. Requests with an API key "
-            "count against the key's own limit instead (`cluster-assistant keys create`)."
+            "Requests per client address to /v1/ask, /v1/chat, /v1/chat/completions, "
+            "/v1/feedback and the admin console's sign-in (each path counted separately), in "
+            "`limits` notation such as `60/minute` or `10/second;500/hour`. Empty: no limit. "
+            "Requests with an API key count against the key's own limit instead "
+            "(`cluster-assistant keys create`)."
         ),
     )
     trusted_proxies: list[str] = Field(

@@ -24,7 +24,7 @@ from assistant.storage.store import ChunkStore
 from ingest.errors import LoadError, UploadError
 from ingest.loaders import SUPPORTED_SUFFIXES, load_document, parse_limits
 from ingest.manifest import Manifest
-from ingest.pipeline import FileOutcome, Ingestor, Status, display_path
+from ingest.pipeline import FileOutcome, Ingestor, ProgressCallback, Status, display_path
 
 if TYPE_CHECKING:
     from assistant.container import Container
@@ -219,12 +219,13 @@ class Library:
                     path.unlink(missing_ok=True)
             return True
 
-    def reindex(self) -> ReindexResult:
-        """Ingest the configured corpus and the uploads folder again (changed files only)."""
+    def reindex(self, progress: ProgressCallback | None = None) -> ReindexResult:
+        """Ingest the configured corpus and the uploads folder again (changed files only);
+        `progress(done, total)` counts the passages embedded."""
         with self._lock:
             self.uploads_dir.mkdir(parents=True, exist_ok=True)
             paths = [*self._settings.ingest.corpus_paths, self.uploads_dir]
-            report = self._ingestor.run([p for p in paths if p.exists()])
+            report = self._ingestor.run([p for p in paths if p.exists()], progress=progress)
         return ReindexResult(
             indexed=report.count(Status.INDEXED),
             unchanged=report.count(Status.UNCHANGED),

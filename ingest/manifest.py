@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,21 @@ class FileEntry:
     chunk_ids: list[str] = field(default_factory=list)
     status: str = "indexed"  # "indexed" | "duplicate"
     duplicate_of: str | None = None
+    indexed_at: str | None = None
+    """When its chunks were written (ISO 8601, UTC); None in manifests written before."""
+
+
+@dataclass
+class FailedEntry:
+    """A file the last run that saw it could not ingest, and why (shown to the admin)."""
+
+    reason: str
+    at: str
+
+
+def now_iso() -> str:
+    """The current time as the manifest writes it (ISO 8601, UTC, seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -37,6 +53,8 @@ class Manifest:
 
     fingerprint: str = ""
     files: dict[str, FileEntry] = field(default_factory=dict)
+    failed: dict[str, FailedEntry] = field(default_factory=dict)
+    """Files that failed, by key: they have no chunks and are tried again by every run."""
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -48,7 +66,8 @@ class Manifest:
         if data.get("version") != MANIFEST_VERSION:
             return cls()
         files = {key: FileEntry(**value) for key, value in data.get("files", {}).items()}
-        return cls(fingerprint=str(data.get("fingerprint", "")), files=files)
+        failed = {key: FailedEntry(**value) for key, value in data.get("failed", {}).items()}
+        return cls(fingerprint=str(data.get("fingerprint", "")), files=files, failed=failed)
 
     def save(self, path: Path) -> None:
         """Write atomically."""
@@ -57,6 +76,7 @@ class Manifest:
             "version": MANIFEST_VERSION,
             "fingerprint": self.fingerprint,
             "files": {key: asdict(entry) for key, entry in sorted(self.files.items())},
+            "failed": {key: asdict(entry) for key, entry in sorted(self.failed.items())},
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".manifest-", suffix=".json")
         try:

@@ -29,7 +29,7 @@ from ingest.errors import FailureReason, LoadError
 from ingest.languages import with_languages
 from ingest.loaders import FORMAT_PREFERENCE, format_of, load_document, parse_limits
 from ingest.loaders.pdf import cancel_prefetched, prefetch_pdfs
-from ingest.manifest import FileEntry, Manifest, file_sha256
+from ingest.manifest import FailedEntry, FileEntry, Manifest, file_sha256, now_iso
 
 if TYPE_CHECKING:
     from assistant.container import Container
@@ -243,9 +243,27 @@ class Ingestor:
         finally:
             cancel_prefetched()
         self._write(manifest, candidates, report, progress)
+        self._record_failures(manifest, roots, set(keys), report)
         report.outcomes.sort(key=lambda o: o.path)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _record_failures(
+        self, manifest: Manifest, roots: list[Path], seen: set[str], report: IngestReport
+    ) -> None:
+        """Keep this run's failures in the manifest for the admin, and drop earlier ones of
+        files that now succeeded or are gone."""
+        before = dict(manifest.failed)
+        for key in list(manifest.failed):
+            if key not in seen and _is_under(key, roots):
+                del manifest.failed[key]
+        for outcome in report.outcomes:
+            if outcome.status == Status.FAILED:
+                manifest.failed[outcome.path] = FailedEntry(outcome.reason or "failed", now_iso())
+            else:
+                manifest.failed.pop(outcome.path, None)
+        if manifest.failed != before:
+            manifest.save(self._settings.manifest_path)
 
     def _prefetch(
         self, manifest: Manifest, keys: dict[str, Path], shas: dict[str, str | OSError]
@@ -315,7 +333,7 @@ class Ingestor:
             if winner is not cand:
                 self._forget(manifest, cand.key)
                 manifest.files[cand.key] = FileEntry(
-                    cand.sha, cand.doc_id, cand.fmt, [], "duplicate", winner.key
+                    cand.sha, cand.doc_id, cand.fmt, [], "duplicate", winner.key, now_iso()
                 )
                 manifest.save(manifest_path)
                 report.outcomes.append(
@@ -383,7 +401,7 @@ class Ingestor:
             stale = set(self._store.ids_where({"source_path": cand.key})) - new_ids
             self._store.delete_ids(stale)
             manifest.files[cand.key] = FileEntry(
-                cand.sha, cand.doc_id, cand.fmt, [c.id for c in chunks]
+                cand.sha, cand.doc_id, cand.fmt, [c.id for c in chunks], indexed_at=now_iso()
             )
             manifest.save(manifest_path)
             done += len(chunks)

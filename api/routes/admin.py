@@ -3,37 +3,54 @@
 from __future__ import annotations
 
 import json
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AdminDep, ContainerDep, LibraryDep
+from api.deps import AdminDep, ContainerDep, LibraryDep, RequestIdDep
 from api.errors import responses
 from api.schemas import (
+    Catalogue,
+    CatalogueEntryOut,
     FileFailure,
     NearestOut,
     ReindexOut,
+    ReindexProgress,
     UnansweredList,
     UnansweredOut,
     UnansweredTopic,
 )
+from api.sse import event_schema, first_of, sse_json, stream_response
 from api.unanswered import topics
 from assistant.container import Container
 from assistant.storage.unanswered import StoredUnanswered
+from ingest.catalogue import CatalogueEntry, catalogue
+from ingest.library import Library, ReindexResult
 
 router = APIRouter(prefix="/v1", tags=["admin"])
 
 
-@router.post(
-    "/reindex",
-    response_model=ReindexOut,
-    dependencies=[AdminDep],
-    responses=responses(401, 503),
-)
-async def reindex(library: LibraryDep) -> ReindexOut:
-    """Ingest the configured corpus and the uploads again; unchanged files cost nothing (admin)."""
-    result = await run_in_threadpool(library.reindex)
+REINDEX_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The counts (JSON), or with `stream=true` Server-Sent Events: "
+        "`progress` (ReindexProgress)…, then `done` (ReindexOut) or `error` (ErrorBody).",
+        "content": {
+            "text/event-stream": {
+                "schema": event_schema(
+                    ["progress", "done", "error"], "JSON: ReindexProgress, ReindexOut or ErrorBody."
+                )
+            }
+        },
+    }
+}
+
+
+def _reindex_out(result: ReindexResult) -> ReindexOut:
     return ReindexOut(
         indexed=result.indexed,
         unchanged=result.unchanged,
@@ -43,6 +60,97 @@ async def reindex(library: LibraryDep) -> ReindexOut:
         chunks_embedded=result.chunks_embedded,
         seconds=round(result.seconds, 3),
         failures=[FileFailure(file=f.path, reason=f.reason) for f in result.failures],
+    )
+
+
+def _reindex_events(library: Library) -> Iterator[ReindexProgress | ReindexResult]:
+    """The reindex run in a thread of its own, as its progress reports and then its result."""
+    reports: queue.SimpleQueue[ReindexProgress | ReindexResult | BaseException] = (
+        queue.SimpleQueue()
+    )
+
+    def work() -> None:
+        try:
+            reports.put(
+                library.reindex(
+                    lambda done, total: reports.put(ReindexProgress(done=done, total=total))
+                )
+            )
+        except BaseException as exc:
+            reports.put(exc)
+
+    threading.Thread(target=work, name="reindex", daemon=True).start()
+    while True:
+        report = reports.get()
+        if isinstance(report, BaseException):
+            raise report
+        yield report
+        if isinstance(report, ReindexResult):
+            return
+
+
+def _reindex_frames(event: ReindexProgress | ReindexResult) -> list[bytes]:
+    if isinstance(event, ReindexProgress):
+        return [sse_json(event.model_dump(), "progress")]
+    return [sse_json(_reindex_out(event).model_dump(), "done")]
+
+
+@router.post(
+    "/reindex",
+    response_model=ReindexOut,
+    dependencies=[AdminDep],
+    responses={**REINDEX_DOC, **responses(401, 403, 503)},
+)
+async def reindex(
+    library: LibraryDep,
+    request_id: RequestIdDep,
+    stream: Annotated[
+        bool, Query(description="Stream `progress` events, then the counts as `done`.")
+    ] = False,
+) -> Response | ReindexOut:
+    """Ingest the configured corpus and the uploads again; unchanged files cost nothing (admin)."""
+    if not stream:
+        return _reindex_out(await run_in_threadpool(library.reindex))
+    events = _reindex_events(library)
+    first = await first_of(events)  # a busy store answers 503 before the stream starts
+    return stream_response(
+        first,
+        events,
+        _reindex_frames,
+        lambda detail: sse_json({"detail": detail}, "error"),
+        request_id,
+    )
+
+
+@router.get(
+    "/admin/documents",
+    response_model=Catalogue,
+    dependencies=[AdminDep],
+    responses=responses(401, 503),
+)
+async def admin_documents(container: ContainerDep) -> Catalogue:
+    """Every file of the collection: its document, origin, status and when it was indexed
+    (admin). Unlike `GET /v1/documents` it lists failed files and duplicates too."""
+    entries = await run_in_threadpool(catalogue, container.settings, container.documents)
+    return Catalogue(items=[_catalogue_entry(e) for e in entries])
+
+
+def _catalogue_entry(entry: CatalogueEntry) -> CatalogueEntryOut:
+    info = entry.info
+    return CatalogueEntryOut(
+        file=entry.file,
+        origin=entry.origin,  # type: ignore[arg-type]
+        status=entry.status,  # type: ignore[arg-type]
+        reason=entry.reason,
+        indexed_at=entry.indexed_at,
+        doc_id=entry.doc_id,
+        title=info.title if info else None,
+        doc_type=info.doc_type if info else None,
+        source=info.source if info else None,
+        year=info.year if info else None,
+        language=info.language if info else None,
+        chunks=info.chunks if info and entry.status == "indexed" else 0,
+        pages=info.pages if info else None,
     )
 
 

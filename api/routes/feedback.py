@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminDep, FeedbackDep
@@ -34,6 +36,69 @@ async def submit_feedback(body: FeedbackIn, store: FeedbackDep) -> FeedbackCreat
         request_id=body.request_id,
     )
     return FeedbackCreated(id=await run_in_threadpool(store.add, feedback))
+
+
+class CitedOut(BaseModel):
+    """A citation of a rated answer."""
+
+    n: int
+    chunk_id: str
+    doc_id: str
+
+
+class FeedbackOut(BaseModel):
+    """A rating as stored."""
+
+    id: int
+    created_at: str
+    rating: str
+    comment: str | None
+    question: str
+    answer: str
+    citations: list[CitedOut]
+    turns_before: int = Field(description="Messages of the conversation before the question.")
+
+
+class FeedbackList(BaseModel):
+    """Ratings, newest first."""
+
+    items: list[FeedbackOut]
+    total: int
+
+
+def _listed(store: FeedbackStore, limit: int, rating: str | None) -> FeedbackList:
+    rows = [s for s in store.all() if rating is None or s.feedback.rating == rating]
+    items = [
+        FeedbackOut(
+            id=s.id,
+            created_at=s.created_at,
+            rating=s.feedback.rating,
+            comment=s.feedback.comment,
+            question=s.feedback.question,
+            answer=s.feedback.answer,
+            citations=[
+                CitedOut(n=c.n, chunk_id=c.chunk_id, doc_id=c.doc_id) for c in s.feedback.citations
+            ],
+            turns_before=len(s.feedback.messages),
+        )
+        for s in reversed(rows[-limit:])
+    ]
+    return FeedbackList(items=items, total=len(rows))
+
+
+@router.get(
+    "/admin/feedback",
+    response_model=FeedbackList,
+    dependencies=[AdminDep],
+    responses=responses(401, 422, 503),
+)
+async def list_feedback(
+    store: FeedbackDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Newest ratings to return.")] = 200,
+    rating: Annotated[Literal["up", "down"] | None, Query(description="Only this rating.")] = None,
+) -> FeedbackList:
+    """The ratings with their comments, answers and citations, newest first (admin)."""
+    return await run_in_threadpool(_listed, store, limit, rating)
 
 
 def _ndjson(store: FeedbackStore) -> str:

@@ -1,5 +1,6 @@
 """The browser-facing pages: the demo portal (`/`), the embeddable widget (`/widget.js`), the
-document viewer (`/documents/{doc_id}`) and their static assets (`/static/{name}`).
+document viewer (`/documents/{doc_id}`), the admin console (`/admin`) and their static assets
+(`/static/{name}`).
 
 Everything here is a file from `api/static/`; no page is rendered with data on the server. The
 pages fetch the JSON API from the browser and render what it returns as text. They are left out
@@ -64,6 +65,12 @@ async def portal() -> FileResponse:
 async def document_viewer(doc_id: str) -> FileResponse:
     """The document viewer; it loads `/v1/documents/{doc_id}` itself (404 shown in the page)."""
     return _page("viewer.html")
+
+
+@router.api_route("/admin", methods=["GET", "HEAD"])
+async def admin_console() -> FileResponse:
+    """The admin console: sign-in, documents, unanswered questions, feedback, keys, explain."""
+    return _page("admin.html")
 
 
 @router.api_route("/widget.js", methods=["GET", "HEAD"])

@@ -91,6 +91,10 @@ class DocumentCatalog:
                 self._built_for = signature
             return self._infos
 
+    def by_id(self) -> dict[str, DocumentInfo]:
+        """Every document's metadata, by id."""
+        return dict(self._catalogue())
+
     def count(self) -> int:
         """Number of documents in the store."""
         return len(self._catalogue())

@@ -1,0 +1,96 @@
+"""Sign-in to the admin console (`/admin`): a session cookie in place of the admin key header.
+
+See `api.session` for the cookie and the CSRF token. The key is sent once, in the body of
+``POST /v1/admin/session``, never in a URL; the page keeps only the CSRF token, in memory.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api import session as admin_session
+from api.deps import SettingsDep
+from api.errors import responses
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+class SignIn(BaseModel):
+    """The admin key, to open a console session."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    key: str = Field(min_length=1, max_length=1000, description="The admin API key.")
+
+
+class SessionOut(BaseModel):
+    """An open console session (its cookie is HttpOnly: scripts never see it)."""
+
+    csrf_token: str = Field(
+        description="Send as `X-CSRF-Token` with every change made with the session cookie."
+    )
+    expires_at: str = Field(description="When the session ends (ISO 8601, UTC).")
+
+
+def _out(session: admin_session.AdminSession) -> SessionOut:
+    expires = datetime.fromtimestamp(session.expires_at, UTC).isoformat(timespec="seconds")
+    return SessionOut(csrf_token=session.csrf_token, expires_at=expires)
+
+
+def _admin_key(settings: SettingsDep) -> str:
+    key = settings.api.admin_api_key.get_secret_value()
+    if not key:
+        raise HTTPException(
+            401,
+            "the admin console is disabled: no admin API key is configured "
+            "(set ASSISTANT_API__ADMIN_API_KEY)",
+        )
+    return key
+
+
+@router.post(
+    "/session",
+    response_model=SessionOut,
+    responses=responses(400, 401, 413, 422, 429),
+)
+async def sign_in(body: SignIn, request: Request, settings: SettingsDep) -> JSONResponse:
+    """Sign in with the admin key: sets the session cookie, returns the CSRF token."""
+    expected = _admin_key(settings)
+    if not admin_session.same_origin(request):
+        raise HTTPException(403, "sign-in is accepted from this service's own pages only")
+    if not hmac.compare_digest(body.key.encode("utf-8"), expected.encode("utf-8")):
+        raise HTTPException(401, "wrong admin key")
+    lifetime = settings.api.admin_session_minutes * 60
+    value, session = admin_session.issue(expected, lifetime)
+    response = JSONResponse(_out(session).model_dump())
+    admin_session.set_cookie(response, request, value, lifetime)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/session", response_model=SessionOut, responses=responses(401))
+async def current_session(request: Request, settings: SettingsDep) -> JSONResponse:
+    """The signed-in session of this browser, with its CSRF token (401 when signed out)."""
+    session = admin_session.verify(
+        request.cookies.get(admin_session.COOKIE_NAME), _admin_key(settings)
+    )
+    if session is None:
+        raise HTTPException(401, "not signed in")
+    return JSONResponse(_out(session).model_dump(), headers={"Cache-Control": "no-store"})
+
+
+@router.delete("/session", status_code=204, response_class=Response, responses=responses(403))
+async def sign_out(request: Request, settings: SettingsDep) -> Response:
+    """Sign out: the cookie is removed (a valid session needs its CSRF token to end it)."""
+    key = settings.api.admin_api_key.get_secret_value()
+    session = admin_session.verify(request.cookies.get(admin_session.COOKIE_NAME), key)
+    if session is not None and not admin_session.change_allowed(request, session):
+        raise HTTPException(403, f"sign-out needs the session's {admin_session.CSRF_HEADER}")
+    response = Response(status_code=204)
+    admin_session.clear_cookie(response, request)
+    return response
