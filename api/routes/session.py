@@ -29,17 +29,20 @@ class SignIn(BaseModel):
 
 
 class SessionOut(BaseModel):
-    """An open console session (its cookie is HttpOnly: scripts never see it)."""
+    """This browser's console session (its cookie is HttpOnly: scripts never see it)."""
 
-    csrf_token: str = Field(
+    signed_in: bool
+    csrf_token: str | None = Field(
         description="Send as `X-CSRF-Token` with every change made with the session cookie."
     )
-    expires_at: str = Field(description="When the session ends (ISO 8601, UTC).")
+    expires_at: str | None = Field(description="When the session ends (ISO 8601, UTC).")
 
 
-def _out(session: admin_session.AdminSession) -> SessionOut:
+def _out(session: admin_session.AdminSession | None) -> SessionOut:
+    if session is None:
+        return SessionOut(signed_in=False, csrf_token=None, expires_at=None)
     expires = datetime.fromtimestamp(session.expires_at, UTC).isoformat(timespec="seconds")
-    return SessionOut(csrf_token=session.csrf_token, expires_at=expires)
+    return SessionOut(signed_in=True, csrf_token=session.csrf_token, expires_at=expires)
 
 
 def _admin_key(settings: SettingsDep) -> str:
@@ -56,7 +59,7 @@ def _admin_key(settings: SettingsDep) -> str:
 @router.post(
     "/session",
     response_model=SessionOut,
-    responses=responses(400, 401, 413, 422, 429),
+    responses=responses(400, 401, 403, 413, 422, 429),
 )
 async def sign_in(body: SignIn, request: Request, settings: SettingsDep) -> JSONResponse:
     """Sign in with the admin key: sets the session cookie, returns the CSRF token."""
@@ -75,12 +78,11 @@ async def sign_in(body: SignIn, request: Request, settings: SettingsDep) -> JSON
 
 @router.get("/session", response_model=SessionOut, responses=responses(401))
 async def current_session(request: Request, settings: SettingsDep) -> JSONResponse:
-    """The signed-in session of this browser, with its CSRF token (401 when signed out)."""
+    """Whether this browser is signed in, with the session's CSRF token when it is (401 only
+    when the console is disabled)."""
     session = admin_session.verify(
         request.cookies.get(admin_session.COOKIE_NAME), _admin_key(settings)
     )
-    if session is None:
-        raise HTTPException(401, "not signed in")
     return JSONResponse(_out(session).model_dump(), headers={"Cache-Control": "no-store"})
 
 

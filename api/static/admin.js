@@ -47,6 +47,10 @@
     });
   }
 
+  function passages(n) {
+    return n + (n === 1 ? " passage" : " passages");
+  }
+
   function viewerHref(docId, chunkId) {
     var href = "/documents/" + encodeURIComponent(docId);
     return chunkId ? href + "#chunk=" + encodeURIComponent(chunkId) : href;
@@ -270,6 +274,18 @@
     return td;
   }
 
+  /* Each cell names its column (data-label): on a phone the rows are shown as cards. */
+  function labelCells(table) {
+    var names = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) {
+      return th.textContent.trim();
+    });
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      Array.prototype.forEach.call(row.cells, function (td, i) {
+        if (names[i] && td.colSpan === 1) td.setAttribute("data-label", names[i]);
+      });
+    });
+  }
+
   function renderDocuments() {
     var body = $("doc-table").tBodies[0];
     body.textContent = "";
@@ -311,6 +327,7 @@
       row.appendChild(actions);
       body.appendChild(row);
     });
+    labelCells($("doc-table"));
     $("doc-count").textContent =
       shown.length === docs.length
         ? docs.length + (docs.length === 1 ? " file" : " files")
@@ -381,15 +398,16 @@
           row.outcome.className = "outcome ok";
           row.outcome.textContent =
             body.status === "unchanged"
-              ? "Unchanged: already indexed (" + body.chunks + " passages)"
-              : "Indexed: " + body.chunks + " passages (" + body.doc_id + ")";
+              ? "Unchanged: already indexed (" + passages(body.chunks) + ")"
+              : "Indexed: " + passages(body.chunks) + " (" + body.doc_id + ")";
           resolve(true);
           return;
         }
         if (xhr.status === 401) signedOut("Your session has ended: sign in again.");
         row.outcome.className = "outcome fail";
-        var reason = body && body.reason ? body.reason + ": " : "";
-        row.outcome.textContent = "Failed: " + reason + detailOf(body, xhr.status);
+        var detail = detailOf(body, xhr.status);
+        var reason = body && body.reason && detail.indexOf(body.reason) !== 0 ? body.reason + ": " : "";
+        row.outcome.textContent = "Failed: " + reason + detail;
         resolve(false);
       });
       xhr.addEventListener("error", function () {
@@ -573,14 +591,28 @@
             if (q.turns_before) meta.push("follow-up after " + q.turns_before + " messages");
             item.appendChild(el("span", "meta", meta.join(" · ")));
             if (q.nearest.length) {
+              // One link per document, its sections after the title.
+              var byDoc = {};
+              var order = [];
+              q.nearest.forEach(function (n) {
+                if (!byDoc[n.doc_id]) {
+                  byDoc[n.doc_id] = { title: n.title, sections: [] };
+                  order.push(n.doc_id);
+                }
+                if (n.section) byDoc[n.doc_id].sections.push(n.section);
+              });
               var near = el("span", "meta", "Nearest: ");
-              q.nearest.forEach(function (n, i) {
-                if (i) near.appendChild(document.createTextNode("; "));
-                var link = el("a", null, n.title + (n.section ? " — " + n.section : ""));
-                link.href = viewerHref(n.doc_id);
+              order.forEach(function (docId, i) {
+                if (i) near.appendChild(document.createTextNode(" · "));
+                var doc = byDoc[docId];
+                var link = el("a", null, doc.title);
+                link.href = viewerHref(docId);
                 link.target = "_blank";
                 link.rel = "noopener";
                 near.appendChild(link);
+                if (doc.sections.length) {
+                  near.appendChild(document.createTextNode(" (" + doc.sections.join("; ") + ")"));
+                }
               });
               item.appendChild(near);
             }
@@ -680,6 +712,7 @@
             row.appendChild(actions);
             rows.appendChild(row);
           });
+        labelCells($("key-table"));
         if (!body.items.length) {
           var empty = el("tr");
           var td = el("td", "muted", "No API keys yet.");
@@ -912,9 +945,11 @@
   /* ---- start ------------------------------------------------------------------------------ */
 
   api("GET", "/v1/admin/session", undefined, { signIn: true })
-    .then(signedIn)
+    .then(function (session) {
+      if (session.signed_in) signedIn(session);
+      else signedOut("");
+    })
     .catch(function (error) {
-      // Signed out is the usual case; anything else (the console disabled) is said.
-      signedOut(error.message === "not signed in" ? "" : error.message);
+      signedOut(error.message); // the console is disabled, or the service unreachable
     });
 })();

@@ -16,6 +16,10 @@
  * through the same data-* attributes). The element has open(), close(), reset() and ask(text), and
  * dispatches `cluster-assistant:delta` and `cluster-assistant:answer` events. The accent colour
  * follows the CSS custom property --cpa-accent (and --cpa-accent-dark) when the page sets it.
+ *
+ * Theme: data-theme="light", "dark" or "auto" (the default: the browser's prefers-color-scheme).
+ * In the dark theme, accent-coloured text and focus rings use --cpa-accent-light, a light tint of
+ * the accent that reads on dark backgrounds (default #93c5fd).
  * The conversation lives in sessionStorage; the last 10 messages are sent with each question.
  *
  * Security: answers, titles and document text are always rendered as text (textContent or text
@@ -168,16 +172,33 @@
 <style>
   :host {
     all: initial;
+    color-scheme: light;
     --accent: var(--cpa-accent, #1d4ed8);
     --accent-dark: var(--cpa-accent-dark, #1e3a8a);
+    --accent-text: var(--accent);
+    --suggestion-text: var(--accent-dark);
     --accent-soft: #eef2ff;
     --ink: #0f172a;
     --muted: #64748b;
+    --quote: #334155;
     --line: #e2e8f0;
+    --field-line: #cbd5e1;
+    --placeholder: #94a3b8;
+    --hover: #e2e8f0;
+    --disabled: #cbd5e1;
     --bg: #ffffff;
     --bg-soft: #f8fafc;
     --ok: #047857;
+    --ok-soft: #ecfdf5;
     --warn: #b45309;
+    --warn-soft: #fffbeb;
+    --refused-line: #fde68a;
+    --refused-ink: #78350f;
+    --error-soft: #fef2f2;
+    --error-line: #fecaca;
+    --error-ink: #991b1b;
+    --scrim: rgba(15, 23, 42, .28);
+    --focus-glow: rgba(29, 78, 216, .2);
     --radius: 16px;
     font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial,
       "Noto Sans", "Liberation Sans", system-ui, sans-serif;
@@ -185,13 +206,44 @@
     line-height: 1.5;
     color: var(--ink);
   }
+  /* The dark theme: the browser's preference (data-theme="auto", the default) or data-theme="dark". */
+  @media (prefers-color-scheme: dark) {
+    :host(:not([data-theme="light"])) {
+      color-scheme: dark;
+      --accent-text: var(--cpa-accent-light, #93c5fd);
+      --suggestion-text: var(--cpa-accent-light, #bfdbfe);
+      --accent-soft: #1e3a8a;
+      --ink: #e2e8f0; --muted: #94a3b8; --quote: #cbd5e1;
+      --line: #334155; --field-line: #475569; --placeholder: #94a3b8; --hover: #334155;
+      --disabled: #334155;
+      --bg: #1e293b; --bg-soft: #0f172a;
+      --ok: #6ee7b7; --ok-soft: #064e3b; --warn: #fbbf24; --warn-soft: #451a03;
+      --refused-line: #92400e; --refused-ink: #fde68a;
+      --error-soft: #450a0a; --error-line: #7f1d1d; --error-ink: #fecaca;
+      --scrim: rgba(2, 6, 23, .6); --focus-glow: rgba(147, 197, 253, .35);
+    }
+  }
+  :host([data-theme="dark"]) {
+    color-scheme: dark;
+    --accent-text: var(--cpa-accent-light, #93c5fd);
+    --suggestion-text: var(--cpa-accent-light, #bfdbfe);
+    --accent-soft: #1e3a8a;
+    --ink: #e2e8f0; --muted: #94a3b8; --quote: #cbd5e1;
+    --line: #334155; --field-line: #475569; --placeholder: #94a3b8; --hover: #334155;
+    --disabled: #334155;
+    --bg: #1e293b; --bg-soft: #0f172a;
+    --ok: #6ee7b7; --ok-soft: #064e3b; --warn: #fbbf24; --warn-soft: #451a03;
+    --refused-line: #92400e; --refused-ink: #fde68a;
+    --error-soft: #450a0a; --error-line: #7f1d1d; --error-ink: #fecaca;
+    --scrim: rgba(2, 6, 23, .6); --focus-glow: rgba(147, 197, 253, .35);
+  }
   *, *::before, *::after { box-sizing: border-box; }
   [hidden] { display: none !important; }
   button, textarea { font: inherit; color: inherit; }
   button { cursor: pointer; }
   button:disabled { cursor: default; }
   :focus { outline: none; }
-  :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+  :focus-visible { outline: 3px solid var(--accent-text); outline-offset: 2px; }
   .sr-only {
     position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
     clip: rect(0 0 0 0); white-space: nowrap; border: 0;
@@ -252,10 +304,10 @@
   .suggestions { display: flex; flex-direction: column; align-items: flex-start; gap: 8px; }
   .suggestion {
     text-align: left; border: 1px solid var(--line); background: var(--bg);
-    border-radius: 12px; padding: 9px 12px; font-size: 14px; color: var(--accent-dark);
+    border-radius: 12px; padding: 9px 12px; font-size: 14px; color: var(--suggestion-text);
     transition: border-color .15s ease, background .15s ease;
   }
-  .suggestion:hover { border-color: var(--accent); background: var(--accent-soft); }
+  .suggestion:hover { border-color: var(--accent-text); background: var(--accent-soft); }
   .root.has-messages .welcome { display: none; }
 
   .msg { display: flex; flex-direction: column; margin: 0 0 16px; }
@@ -283,7 +335,8 @@
   @keyframes blink { to { visibility: hidden; } }
 
   .msg.bot.refused .bubble {
-    background: #fffbeb; border-color: #fde68a; border-left: 4px solid #f59e0b; color: #78350f;
+    background: var(--warn-soft); border-color: var(--refused-line); border-left: 4px solid #f59e0b;
+    color: var(--refused-ink);
   }
   .partial-label {
     margin: 0 0 6px; font-size: 12px; font-weight: 700; letter-spacing: .04em;
@@ -296,7 +349,7 @@
   }
   .refusal-label svg { width: 16px; height: 16px; }
   .msg.error .bubble {
-    background: #fef2f2; border: 1px solid #fecaca; color: #991b1b;
+    background: var(--error-soft); border: 1px solid var(--error-line); color: var(--error-ink);
     border-radius: 12px; padding: 10px 14px;
   }
   .note { margin: 8px 0 0; font-size: 12.5px; color: var(--warn); }
@@ -304,7 +357,7 @@
   .cite {
     display: inline-grid; place-items: center; min-width: 20px; height: 20px; padding: 0 5px;
     margin: 0 1px; vertical-align: 1px; border-radius: 10px; border: 0;
-    background: var(--accent-soft); color: var(--accent); font-size: 11.5px; font-weight: 700;
+    background: var(--accent-soft); color: var(--accent-text); font-size: 11.5px; font-weight: 700;
     line-height: 1; transition: background .15s ease, color .15s ease;
   }
   .cite:hover, .cite[aria-expanded="true"] { background: var(--accent); color: #fff; }
@@ -331,10 +384,10 @@
     padding: 7px 10px; font-size: 13px; line-height: 1.35;
     transition: border-color .15s ease, background .15s ease;
   }
-  .source:hover { border-color: var(--accent); background: var(--accent-soft); }
+  .source:hover { border-color: var(--accent-text); background: var(--accent-soft); }
   .source .n {
     flex: none; min-width: 20px; height: 20px; border-radius: 10px; display: grid;
-    place-items: center; background: var(--accent-soft); color: var(--accent);
+    place-items: center; background: var(--accent-soft); color: var(--accent-text);
     font-size: 11.5px; font-weight: 700;
   }
   .source .t { display: block; font-weight: 600; color: var(--ink); }
@@ -346,13 +399,13 @@
     background: transparent; color: var(--muted);
   }
   .vote svg { width: 17px; height: 17px; }
-  .vote:hover:not(:disabled) { background: #e2e8f0; color: var(--ink); }
+  .vote:hover:not(:disabled) { background: var(--hover); color: var(--ink); }
   .vote:disabled { opacity: .45; }
-  .vote[aria-pressed="true"] { opacity: 1; color: var(--accent); background: var(--accent-soft); }
+  .vote[aria-pressed="true"] { opacity: 1; color: var(--accent-text); background: var(--accent-soft); }
   .thanks { font-size: 12.5px; color: var(--muted); margin-left: 4px; }
 
   .scrim {
-    position: absolute; inset: 0; z-index: 1; background: rgba(15, 23, 42, .28);
+    position: absolute; inset: 0; z-index: 1; background: var(--scrim);
     animation: fade .15s ease-out;
   }
   @keyframes fade { from { opacity: 0; } to { opacity: 1; } }
@@ -371,23 +424,23 @@
   }
   .card-title { flex: 1; margin: 0; font-size: 15px; font-weight: 650; line-height: 1.35; }
   .card .icon { width: 30px; height: 30px; margin: -4px -6px 0 0; color: var(--muted); }
-  .card .icon:hover { background: #f1f5f9; color: var(--ink); }
+  .card .icon:hover { background: var(--hover); color: var(--ink); }
   .card-meta { margin: 6px 0 0 34px; font-size: 12.5px; color: var(--muted); }
   .badge {
     display: inline-flex; align-items: center; gap: 4px; margin: 8px 0 0 34px;
     font-size: 11.5px; font-weight: 700; border-radius: 999px; padding: 2px 9px;
   }
   .badge svg { width: 13px; height: 13px; stroke-width: 3; }
-  .badge.ok { background: #ecfdf5; color: var(--ok); }
-  .badge.no { background: #fffbeb; color: var(--warn); }
+  .badge.ok { background: var(--ok-soft); color: var(--ok); }
+  .badge.no { background: var(--warn-soft); color: var(--warn); }
   .card-snippet {
-    margin: 10px 0 12px 34px; padding: 8px 12px; border-left: 3px solid var(--accent);
-    background: var(--bg-soft); border-radius: 0 8px 8px 0; font-size: 13.5px; color: #334155;
+    margin: 10px 0 12px 34px; padding: 8px 12px; border-left: 3px solid var(--accent-text);
+    background: var(--bg-soft); border-radius: 0 8px 8px 0; font-size: 13.5px; color: var(--quote);
     white-space: pre-wrap; overflow-wrap: anywhere;
   }
   .card-link {
     display: inline-flex; align-items: center; gap: 6px; margin-left: 34px;
-    color: var(--accent); font-weight: 600; font-size: 14px; text-decoration: none;
+    color: var(--accent-text); font-weight: 600; font-size: 14px; text-decoration: none;
     border-radius: 6px;
   }
   .card-link:hover { text-decoration: underline; }
@@ -399,12 +452,13 @@
   }
   .composer textarea {
     flex: 1; resize: none; min-height: 44px; max-height: 140px; padding: 11px 14px;
-    border: 1px solid #cbd5e1; border-radius: 12px; background: var(--bg); line-height: 1.4;
+    border: 1px solid var(--field-line); border-radius: 12px; background: var(--bg); line-height: 1.4;
     transition: border-color .15s ease, box-shadow .15s ease;
   }
-  .composer textarea::placeholder { color: #94a3b8; }
+  .composer textarea::placeholder { color: var(--placeholder); }
   .composer textarea:focus-visible {
-    outline: none; border-color: var(--accent); box-shadow: 0 0 0 3px rgba(29, 78, 216, .2);
+    outline: none; border-color: var(--accent-text);
+    box-shadow: 0 0 0 3px var(--focus-glow);
   }
   .send {
     width: 44px; height: 44px; border-radius: 12px; border: 0; display: grid;
@@ -412,7 +466,7 @@
     transition: background .15s ease;
   }
   .send:hover:not(:disabled) { background: var(--accent-dark); }
-  .send:disabled { background: #cbd5e1; }
+  .send:disabled { background: var(--disabled); }
   .foot { margin: 0; padding: 2px 14px 10px; font-size: 11.5px; color: var(--muted);
     text-align: center; background: var(--bg); }
 
@@ -1178,9 +1232,10 @@
         button.type = "button";
         button.setAttribute("data-n", String(c.n));
         var place = where(c, self.t);
-        button.setAttribute("aria-label", self.t("source") + " " + c.n + ": " +
-          (c.title || self.t("document")) + (place ? ", " + place : ""));
+        // Named by what it shows (WCAG 2.5.3, label in name), after a hidden "Source".
+        button.appendChild(el("span", "sr-only", self.t("source") + " "));
         button.appendChild(el("span", "n", String(c.n)));
+        button.appendChild(el("span", "sr-only", ": "));
         var label = el("span");
         label.appendChild(el("span", "t", c.title || c.doc_id));
         var at = [c.source, place].filter(Boolean).join(" · ");
@@ -1452,7 +1507,9 @@
     if (document.querySelector(TAG)) return;
     var widget = document.createElement(TAG);
     if (SCRIPT) {
-      var names = ["data-title", "data-placeholder", "data-lang", "data-open", "data-api-base"];
+      var names = [
+        "data-title", "data-placeholder", "data-lang", "data-open", "data-api-base", "data-theme",
+      ];
       names.forEach(function (name) {
         if (SCRIPT.hasAttribute(name)) widget.setAttribute(name, SCRIPT.getAttribute(name));
       });

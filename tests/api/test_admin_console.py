@@ -43,7 +43,8 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_returns_the_csrf_token(
     assert "secure" not in attributes  # plain http here; set over https (see below)
     assert ADMIN_KEY not in cookie
     body = response.json()
-    assert set(body) == {"csrf_token", "expires_at"} and len(body["csrf_token"]) >= 32
+    assert set(body) == {"signed_in", "csrf_token", "expires_at"} and body["signed_in"]
+    assert len(body["csrf_token"]) >= 32
     assert response.headers["cache-control"] == "no-store"
     # The session is known to GET /v1/admin/session, with the same token.
     again = client.get("/v1/admin/session")
@@ -72,10 +73,16 @@ def test_sign_in_refusals(client: TestClient, small_stack: Stack) -> None:
         "/v1/admin/session", json={"key": ADMIN_KEY}, headers={"Origin": "https://evil.example"}
     )
     assert other_site.status_code == 403
-    assert client.get("/v1/admin/session").status_code == 401
+    signed_out = client.get("/v1/admin/session")
+    assert signed_out.status_code == 200 and signed_out.json() == {
+        "signed_in": False,
+        "csrf_token": None,
+        "expires_at": None,
+    }
     disabled = TestClient(app_for(small_stack))
     refused = disabled.post("/v1/admin/session", json={"key": "anything"})
     assert refused.status_code == 401 and "disabled" in refused.json()["detail"]
+    assert disabled.get("/v1/admin/session").status_code == 401
 
 
 def test_sign_in_is_rate_limited(small_stack: Stack) -> None:
@@ -141,7 +148,7 @@ def test_a_tampered_or_expired_cookie_is_refused(client: TestClient) -> None:
 def test_sign_out_needs_the_token_then_ends_the_session(client: TestClient) -> None:
     token = sign_in(client)
     assert client.delete("/v1/admin/session").status_code == 403
-    assert client.get("/v1/admin/session").status_code == 200
+    assert client.get("/v1/admin/session").json()["signed_in"]
     out = client.delete("/v1/admin/session", headers={"X-CSRF-Token": token})
     assert out.status_code == 204
     assert admin_session.COOKIE_NAME not in client.cookies
