@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH_VERSION := 2.13.0
 
-.PHONY: install install-llm install-llm-smoke browser redis serve serve-cluster serve-llm label-reader train-reader train-scorer train-multilingual loco test lint fmt pdfs ingest clean
+.PHONY: docs install install-llm install-llm-smoke browser redis serve serve-cluster serve-llm label-reader train-reader train-scorer train-multilingual loco test lint fmt pdfs ingest clean
 
 install: $(STAMP)
 
@@ -39,12 +39,20 @@ serve-llm: install-llm ingest
 		ASSISTANT_LLM__ENABLED=true ASSISTANT_VERIFICATION__JUDGE=$${ASSISTANT_VERIFICATION__JUDGE:-$(SERVE_JUDGE)} \
 		$(BIN)/cluster-assistant serve
 
-# The browser tests (tests/e2e) drive Debian's chromium; without it they are skipped.
+# The browser tests (tests/e2e) drive Debian's chromium; without it they are skipped. Their
+# accessibility checks run axe-core, pinned, from the npm registry into .cache/axe/ (once: kept
+# while its version is the pinned one); without npm they are skipped.
+AXE_VERSION := 4.14.1
+AXE_DIR := .cache/axe
 browser:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
 		{ SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
 		  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; } >/dev/null 2>&1 || \
 		echo "chromium could not be installed: the browser tests (tests/e2e) will be skipped"
+	@grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json || \
+		npm install --silent --no-save --no-package-lock --no-audit --no-fund \
+			--prefix $(AXE_DIR) axe-core@$(AXE_VERSION) >/dev/null 2>&1 || \
+		echo "axe-core could not be installed with npm: the accessibility checks will be skipped"
 
 # Debian's redis-server shares rate limits between API workers (serve-cluster, tests/test_cluster.py).
 redis:
@@ -96,7 +104,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy assistant ingest api evals training cli
 
-test: lint install-llm-smoke browser redis
+# The documentation site (MkDocs with Material, offline) into .cache/site; warnings are errors.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: lint docs install-llm-smoke browser redis
 	$(BIN)/python -m pytest
 
 fmt: install
