@@ -195,7 +195,7 @@ class OnnxEncoder:
             options.intra_op_num_threads = threads
         # Idle threads sleep instead of spinning after each run: spinning held both cores while
         # the multilingual model encoded the same question next (its 12 ms query took 61 ms;
-        # README "Every EU language, measured").
+        # docs/decisions.md, "Every EU language, measured").
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(folder / file), options, providers=["CPUExecutionProvider"]

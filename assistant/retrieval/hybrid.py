@@ -90,7 +90,7 @@ class HybridRetriever:
         English is searched by the multilingual model alone (measured on the multilingual
         slice's dev half, 2026-12-04: a unit stating the answer was read for 0.95 of the gold
         questions and 0.54 of the real-policy ones, against 0.70 and 0.46 fused with the
-        English retrievers; README "Every EU language, measured")."""
+        English retrievers; docs/decisions.md, "Every EU language, measured")."""
         lexical_on = self._lexical is not None and self._bm25_weight > 0
         multilingual = (
             self._multilingual

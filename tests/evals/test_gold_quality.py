@@ -1,7 +1,7 @@
 """The quality gate: the gold set through the real stack must stay above these floors.
 
-Floors start from what the system achieves (see README) with a small margin; raise them as
-quality improves. Judge-based citation metrics run only where the `[llm]` extra is installed.
+Floors start from what the system achieves (see docs/decisions.md) with a small margin; raise them
+as quality improves. Judge-based citation metrics run only where the `[llm]` extra is installed.
 """
 
 import json
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 # learned scorer and answerability (`assistant/models/scorer/`, fitted on the dev halves of gold,
 # real-policy, ClapNQ and pdf-stress): recall@5 1.0, MRR 0.964, fact hit 0.819, refusal accuracy
 # 0.833, accuracy 0.805, false refusals 0.0725. The former hand blend measured fact hit 0.947 and
-# accuracy 0.89 here (fitted to this set; README "Reading that generalises, measured").
+# accuracy 0.89 here (fitted to this set; docs/decisions.md, "Reading that generalises, measured").
 FLOORS = {
     "recall@5": 0.97,
     "mrr": 0.93,
