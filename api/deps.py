@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api import session as admin_session
-from api.keys import KeyStore
+from api.keys import KeyStore, UnknownKey, active_admin
 from api.middleware import request_id_of
 from api.unanswered import Recorder
 from assistant.container import Container
@@ -89,15 +89,37 @@ def get_preferred_language(request: Request) -> str | None:
     return preferred(request.headers.get("accept-language"))
 
 
+def _session_key_revoked(keys: KeyStore, session: admin_session.AdminSession) -> bool:
+    """Whether the admin API key a session was opened with is revoked (or gone, or no longer
+    an admin key); a session opened with the admin key itself never is."""
+    if session.key_id is None:
+        return False
+    try:
+        key = keys.get(session.key_id)
+    except UnknownKey:
+        return True
+    return key.revoked or not key.admin
+
+
+def console_session(request: Request, settings: Settings) -> admin_session.AdminSession | None:
+    """The admin console session this request's cookie stands for, if valid and not ended by
+    the revocation of its admin API key."""
+    expected = settings.api.admin_api_key.get_secret_value()
+    session = admin_session.verify(request.cookies.get(admin_session.COOKIE_NAME), expected)
+    if session is None or _session_key_revoked(get_api_keys(request), session):
+        return None
+    return session
+
+
 def require_admin(
     request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     api_key: Annotated[str | None, Security(_api_key)],
 ) -> None:
-    """401 unless the request carries the admin API key (compared in constant time) or the admin
-    console's session cookie; with the cookie, a change also needs the session's CSRF token
-    (403 without it, or from another origin)."""
+    """401 unless the request carries the admin key or an admin API key (the admin key compared
+    in constant time), or the admin console's session cookie; with the cookie, a change also
+    needs the session's CSRF token (403 without it, or from another origin)."""
     expected = settings.api.admin_api_key.get_secret_value()
     challenge = {"WWW-Authenticate": "Bearer"}
     if not expected:
@@ -109,7 +131,7 @@ def require_admin(
         )
     offered = bearer.credentials if bearer is not None else api_key
     if not offered:
-        session = admin_session.verify(request.cookies.get(admin_session.COOKIE_NAME), expected)
+        session = console_session(request, settings)
         if session is None:
             raise HTTPException(
                 401,
@@ -126,7 +148,9 @@ def require_admin(
                 f"{admin_session.CSRF_HEADER} header, from this service's own origin",
             )
         return
-    if not hmac.compare_digest(offered.encode("utf-8"), expected.encode("utf-8")):
+    if hmac.compare_digest(offered.encode("utf-8"), expected.encode("utf-8")):
+        return
+    if active_admin(get_api_keys(request), offered) is None:
         raise HTTPException(401, "invalid admin API key", headers=challenge)
 
 

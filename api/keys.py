@@ -20,10 +20,12 @@ import hmac
 import secrets
 import sqlite3
 import threading
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from limits import parse_many
 
@@ -45,10 +47,12 @@ CREATE TABLE IF NOT EXISTS api_keys (
     prefix TEXT NOT NULL,
     rate TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    revoked_at TEXT
+    revoked_at TEXT,
+    admin INTEGER NOT NULL DEFAULT 0
 )
 """
-_COLUMNS = "id, name, prefix, rate, created_at, revoked_at"
+_UPGRADES = ("ALTER TABLE api_keys ADD COLUMN admin INTEGER NOT NULL DEFAULT 0",)
+_COLUMNS = "id, name, prefix, rate, created_at, revoked_at, admin"
 
 
 class KeyStoreError(ValueError):
@@ -78,6 +82,14 @@ class ApiKey:
     """Its limit in `limits` notation, e.g. ``600/minute``."""
     created_at: str
     revoked_at: str | None = None
+    admin: bool = False
+    """An admin key: it may use the admin endpoints and sign in to the admin console."""
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> ApiKey:
+        """A key from a row of `_COLUMNS`."""
+        key_id, name, prefix, rate, created_at, revoked_at, admin = row
+        return cls(key_id, name, prefix, rate, created_at, revoked_at, bool(admin))
 
     @property
     def revoked(self) -> bool:
@@ -97,6 +109,14 @@ def hash_token(token: str) -> str:
     """The stored form of a token: its SHA-256, hex. A token has 256 random bits, so an unsalted
     fast hash is enough (nothing to brute-force)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def active_admin(keys: KeyStore | None, token: str) -> ApiKey | None:
+    """The admin key `token` belongs to when it is one and is not revoked, else None."""
+    if keys is None or not looks_like_key(token):
+        return None
+    key = keys.verify(token)
+    return key if key is not None and key.admin and not key.revoked else None
 
 
 def looks_like_key(credential: str) -> bool:
@@ -139,7 +159,7 @@ class KeyStore:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._db = SqliteFile(path, _SCHEMA)
+        self._db = SqliteFile(path, _SCHEMA, _UPGRADES)
         self._local = threading.local()
 
     @classmethod
@@ -164,8 +184,9 @@ class KeyStore:
             self._local.conn = conn
         return conn
 
-    def create(self, name: str, rate: str = DEFAULT_RATE) -> NewKey:
-        """A new key named `name` with limit `rate`; its token is in the result and nowhere else."""
+    def create(self, name: str, rate: str = DEFAULT_RATE, admin: bool = False) -> NewKey:
+        """A new key named `name` with limit `rate` (an admin key with `admin`); its token is in
+        the result and nowhere else."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         key = ApiKey(
             id=secrets.token_hex(6),
@@ -173,12 +194,21 @@ class KeyStore:
             prefix=token[: len(TOKEN_PREFIX) + 4],
             rate=check_rate(rate),
             created_at=_now(),
+            admin=admin,
         )
         with closing(self._connect()) as conn, conn:
             conn.execute(
-                "INSERT INTO api_keys (id, name, token_hash, prefix, rate, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (key.id, key.name, hash_token(token), key.prefix, key.rate, key.created_at),
+                "INSERT INTO api_keys (id, name, token_hash, prefix, rate, created_at, admin)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key.id,
+                    key.name,
+                    hash_token(token),
+                    key.prefix,
+                    key.rate,
+                    key.created_at,
+                    int(admin),
+                ),
             )
         return NewKey(key, token)
 
@@ -188,7 +218,7 @@ class KeyStore:
             return []
         with closing(self._connect()) as conn:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM api_keys ORDER BY rowid").fetchall()
-        return [ApiKey(*row) for row in rows]
+        return [ApiKey.of(row) for row in rows]
 
     def get(self, key_id: str) -> ApiKey:
         """The key with this id, or UnknownKey."""
@@ -198,7 +228,7 @@ class KeyStore:
                     f"SELECT {_COLUMNS} FROM api_keys WHERE id = ?", (key_id,)
                 ).fetchone()
             if row is not None:
-                return ApiKey(*row)
+                return ApiKey.of(row)
         raise UnknownKey(key_id)
 
     def revoke(self, key_id: str) -> ApiKey:
@@ -221,4 +251,4 @@ class KeyStore:
         row = rows[0] if rows else None
         if row is None or not hmac.compare_digest(str(row[-1]), digest):
             return None
-        return ApiKey(*row[:-1])
+        return ApiKey.of(row[:-1])

@@ -30,16 +30,21 @@ def create(
     rate: Annotated[
         str, typer.Option(help="Its own limit in `limits` notation, e.g. 600/minute.")
     ] = DEFAULT_RATE,
+    admin: Annotated[
+        bool,
+        typer.Option(help="An admin key: admin endpoints and the admin console's sign-in."),
+    ] = False,
 ) -> None:
     """Create a key; its token is printed once, on stdout."""
     try:
-        new = _store().create(name, rate)
+        new = _store().create(name, rate, admin)
     except InvalidKeySpec as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     console.print(
-        f"created key {new.key.id} ({new.key.name}, {new.key.rate}). Store the token now: it "
-        "cannot be shown again. Send it as `Authorization: Bearer <token>` or `X-API-Key`."
+        f"created {'admin ' if admin else ''}key {new.key.id} ({new.key.name}, {new.key.rate}). "
+        "Store the token now: it cannot be shown again. Send it as "
+        "`Authorization: Bearer <token>` or `X-API-Key`."
     )
     sys.stdout.write(new.token + "\n")
 
@@ -52,10 +57,18 @@ def list_keys() -> None:
         console.print("no API keys (create one with `cluster-assistant keys create --name NAME`)")
         return
     table = Table()
-    for column in ("id", "name", "prefix", "rate", "created", "revoked"):
+    for column in ("id", "name", "prefix", "rate", "admin", "created", "revoked"):
         table.add_column(column)
     for key in keys:
-        table.add_row(key.id, key.name, key.prefix, key.rate, key.created_at, key.revoked_at or "")
+        table.add_row(
+            key.id,
+            key.name,
+            key.prefix,
+            key.rate,
+            "yes" if key.admin else "",
+            key.created_at,
+            key.revoked_at or "",
+        )
     Console(width=None if sys.stdout.isatty() else 160).print(table)
 
 

@@ -1,11 +1,12 @@
 """The admin console's sign-in: a signed session cookie and the CSRF token that goes with it.
 
-Signing in with the admin key gives a cookie that is `HttpOnly` (page scripts cannot read it),
-`SameSite=Strict` (other sites' pages never send it) and `Secure` over HTTPS. Its value is
-``<payload>.<signature>``: the payload holds a random session id and the expiry time, the
-signature is an HMAC keyed by a secret derived from the admin key. Nothing is stored on the
-server, so every worker of `serve-cluster` accepts the cookie, and changing the admin key ends
-every session.
+Signing in with the admin key (or an admin API key) gives a cookie that is `HttpOnly` (page
+scripts cannot read it), `SameSite=Strict` (other sites' pages never send it) and `Secure` over
+HTTPS. Its value is ``<payload>.<signature>``: the payload holds a random session id, the expiry
+time and the admin API key's id when one was used; the signature is an HMAC keyed by a secret
+derived from the admin key. Nothing is stored on the server, so every worker of `serve-cluster`
+accepts the cookie, and changing the admin key ends every session. A session opened with an
+admin API key ends when that key is revoked.
 
 A change made with the cookie (any method but GET, HEAD and OPTIONS) must also carry the
 session's CSRF token in ``X-CSRF-Token``: an HMAC of the session id that the sign-in response
@@ -42,6 +43,8 @@ class AdminSession:
     expires_at: int
     """Unix time after which the cookie is refused."""
     csrf_token: str
+    key_id: str | None = None
+    """The admin API key signed in with (its revocation ends the session); None: the admin key."""
 
 
 def _secret(admin_key: str) -> bytes:
@@ -57,16 +60,20 @@ def _csrf(secret: bytes, session_id: str) -> str:
     return _sign(secret, b"csrf\x00" + session_id.encode())
 
 
-def issue(admin_key: str, lifetime_s: int, now: float | None = None) -> tuple[str, AdminSession]:
-    """A new session: the cookie value and what it stands for."""
+def issue(
+    admin_key: str, lifetime_s: int, key_id: str | None = None, now: float | None = None
+) -> tuple[str, AdminSession]:
+    """A new session, signed in with the admin key or the admin API key `key_id`: the cookie
+    value and what it stands for."""
     secret = _secret(admin_key)
     session_id = secrets.token_urlsafe(18)
     expires_at = int((time.time() if now is None else now) + lifetime_s)
-    payload = base64.urlsafe_b64encode(
-        json.dumps({"sid": session_id, "exp": expires_at}, separators=(",", ":")).encode()
-    ).rstrip(b"=")
+    data = {"sid": session_id, "exp": expires_at, "kid": key_id}
+    payload = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).rstrip(
+        b"="
+    )
     value = f"{payload.decode()}.{_sign(secret, payload)}"
-    return value, AdminSession(session_id, expires_at, _csrf(secret, session_id))
+    return value, AdminSession(session_id, expires_at, _csrf(secret, session_id), key_id)
 
 
 def verify(value: str | None, admin_key: str, now: float | None = None) -> AdminSession | None:
@@ -82,11 +89,12 @@ def verify(value: str | None, admin_key: str, now: float | None = None) -> Admin
     try:
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         session_id, expires_at = str(data["sid"]), int(data["exp"])
-    except (ValueError, KeyError, TypeError):
+        key_id = None if data.get("kid") is None else str(data["kid"])
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
     if expires_at <= (time.time() if now is None else now):
         return None
-    return AdminSession(session_id, expires_at, _csrf(secret, session_id))
+    return AdminSession(session_id, expires_at, _csrf(secret, session_id), key_id)
 
 
 def csrf_ok(session: AdminSession, offered: str | None) -> bool:

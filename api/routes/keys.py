@@ -24,6 +24,10 @@ class KeyIn(BaseModel):
         max_length=200,
         description="Its limit in `limits` notation, e.g. `600/minute` or `10/second;5000/hour`.",
     )
+    admin: bool = Field(
+        default=False,
+        description="An admin key: it may call the admin endpoints and sign in to the console.",
+    )
 
 
 class KeyOut(BaseModel):
@@ -36,6 +40,7 @@ class KeyOut(BaseModel):
     created_at: str
     revoked: bool
     revoked_at: str | None
+    admin: bool
 
     @classmethod
     def of(cls, key: ApiKey) -> KeyOut:
@@ -48,6 +53,7 @@ class KeyOut(BaseModel):
             created_at=key.created_at,
             revoked=key.revoked,
             revoked_at=key.revoked_at,
+            admin=key.admin,
         )
 
 
@@ -75,7 +81,7 @@ class KeyList(BaseModel):
 async def create_key(body: KeyIn, keys: ApiKeysDep) -> KeyCreated:
     """Create an API key with its own rate limit; the token is in this response only (admin)."""
     try:
-        new = await run_in_threadpool(keys.create, body.name, body.rate)
+        new = await run_in_threadpool(keys.create, body.name, body.rate, body.admin)
     except InvalidKeySpec as exc:
         raise HTTPException(422, str(exc)) from exc
     return KeyCreated(**KeyOut.of(new.key).model_dump(), token=new.token)

@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from api import session as admin_session
-from api.deps import SettingsDep
+from api.deps import ApiKeysDep, SettingsDep, console_session
 from api.errors import responses
+from api.keys import active_admin
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
@@ -25,7 +27,9 @@ class SignIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    key: str = Field(min_length=1, max_length=1000, description="The admin API key.")
+    key: str = Field(
+        min_length=1, max_length=1000, description="The admin key, or an admin API key."
+    )
 
 
 class SessionOut(BaseModel):
@@ -61,15 +65,22 @@ def _admin_key(settings: SettingsDep) -> str:
     response_model=SessionOut,
     responses=responses(400, 401, 403, 413, 422, 429),
 )
-async def sign_in(body: SignIn, request: Request, settings: SettingsDep) -> JSONResponse:
-    """Sign in with the admin key: sets the session cookie, returns the CSRF token."""
+async def sign_in(
+    body: SignIn, request: Request, settings: SettingsDep, keys: ApiKeysDep
+) -> JSONResponse:
+    """Sign in with the admin key or an admin API key: sets the session cookie, returns the
+    CSRF token."""
     expected = _admin_key(settings)
     if not admin_session.same_origin(request):
         raise HTTPException(403, "sign-in is accepted from this service's own pages only")
+    key_id = None
     if not hmac.compare_digest(body.key.encode("utf-8"), expected.encode("utf-8")):
-        raise HTTPException(401, "wrong admin key")
+        key = await run_in_threadpool(active_admin, keys, body.key)
+        if key is None:
+            raise HTTPException(401, "wrong admin key")
+        key_id = key.id
     lifetime = settings.api.admin_session_minutes * 60
-    value, session = admin_session.issue(expected, lifetime)
+    value, session = admin_session.issue(expected, lifetime, key_id)
     response = JSONResponse(_out(session).model_dump())
     admin_session.set_cookie(response, request, value, lifetime)
     response.headers["Cache-Control"] = "no-store"
@@ -80,17 +91,15 @@ async def sign_in(body: SignIn, request: Request, settings: SettingsDep) -> JSON
 async def current_session(request: Request, settings: SettingsDep) -> JSONResponse:
     """Whether this browser is signed in, with the session's CSRF token when it is (401 only
     when the console is disabled)."""
-    session = admin_session.verify(
-        request.cookies.get(admin_session.COOKIE_NAME), _admin_key(settings)
-    )
+    _admin_key(settings)
+    session = await run_in_threadpool(console_session, request, settings)
     return JSONResponse(_out(session).model_dump(), headers={"Cache-Control": "no-store"})
 
 
 @router.delete("/session", status_code=204, response_class=Response, responses=responses(403))
 async def sign_out(request: Request, settings: SettingsDep) -> Response:
     """Sign out: the cookie is removed (a valid session needs its CSRF token to end it)."""
-    key = settings.api.admin_api_key.get_secret_value()
-    session = admin_session.verify(request.cookies.get(admin_session.COOKIE_NAME), key)
+    session = await run_in_threadpool(console_session, request, settings)
     if session is not None and not admin_session.change_allowed(request, session):
         raise HTTPException(403, f"sign-out needs the session's {admin_session.CSRF_HEADER}")
     response = Response(status_code=204)

@@ -693,6 +693,7 @@
             cell(row, key.name, "title");
             cell(row, key.prefix + "…");
             cell(row, key.rate);
+            cell(row, key.admin ? "Admin" : "Script");
             cell(row, when(key.created_at));
             cell(
               row,
@@ -716,7 +717,7 @@
         if (!body.items.length) {
           var empty = el("tr");
           var td = el("td", "muted", "No API keys yet.");
-          td.colSpan = 6;
+          td.colSpan = 7;
           empty.appendChild(td);
           rows.appendChild(empty);
         }
@@ -727,7 +728,8 @@
   function revokeKey(key) {
     confirmDialog(
       "Revoke this key?",
-      "Scripts using “" + key.name + "” (" + key.prefix + "…) get 401 from their next request. This cannot be undone.",
+      "Scripts using “" + key.name + "” (" + key.prefix + "…) get 401 from their next request" +
+        (key.admin ? ", and consoles signed in with it are signed out" : "") + ". This cannot be undone.",
       "Revoke"
     )
       .then(function (ok) {
@@ -751,9 +753,15 @@
       name.focus();
       return;
     }
-    api("POST", "/v1/admin/keys", { name: name.value.trim(), rate: rate.value.trim() || "600/minute" })
+    var admin = $("key-admin");
+    api("POST", "/v1/admin/keys", {
+      name: name.value.trim(),
+      rate: rate.value.trim() || "600/minute",
+      admin: admin.checked,
+    })
       .then(function (created) {
         name.value = "";
+        admin.checked = false;
         $("key-created").hidden = false;
         var token = $("key-token");
         token.value = created.token;

@@ -183,7 +183,7 @@
     --quote: #334155;
     --line: #e2e8f0;
     --field-line: #cbd5e1;
-    --placeholder: #94a3b8;
+    --placeholder: #64748b;
     --hover: #e2e8f0;
     --disabled: #cbd5e1;
     --bg: #ffffff;
@@ -199,6 +199,7 @@
     --error-ink: #991b1b;
     --scrim: rgba(15, 23, 42, .28);
     --focus-glow: rgba(29, 78, 216, .2);
+    --ring: rgba(15, 23, 42, .06);
     --radius: 16px;
     font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial,
       "Noto Sans", "Liberation Sans", system-ui, sans-serif;
@@ -221,6 +222,7 @@
       --refused-line: #92400e; --refused-ink: #fde68a;
       --error-soft: #450a0a; --error-line: #7f1d1d; --error-ink: #fecaca;
       --scrim: rgba(2, 6, 23, .6); --focus-glow: rgba(147, 197, 253, .35);
+    --ring: rgba(148, 163, 184, .35);
     }
   }
   :host([data-theme="dark"]) {
@@ -236,6 +238,7 @@
     --refused-line: #92400e; --refused-ink: #fde68a;
     --error-soft: #450a0a; --error-line: #7f1d1d; --error-ink: #fecaca;
     --scrim: rgba(2, 6, 23, .6); --focus-glow: rgba(147, 197, 253, .35);
+    --ring: rgba(148, 163, 184, .35);
   }
   *, *::before, *::after { box-sizing: border-box; }
   [hidden] { display: none !important; }
@@ -270,7 +273,7 @@
     width: 400px; height: min(680px, calc(100vh - 120px));
     display: flex; flex-direction: column; overflow: hidden;
     background: var(--bg); border-radius: var(--radius);
-    box-shadow: 0 24px 48px -12px rgba(15, 23, 42, .35), 0 0 0 1px rgba(15, 23, 42, .06);
+    box-shadow: 0 24px 48px -12px rgba(15, 23, 42, .35), 0 0 0 1px var(--ring);
     animation: rise .18s ease-out;
   }
   @keyframes rise { from { opacity: 0; transform: translateY(12px); } to { opacity: 1; transform: none; } }
@@ -360,6 +363,7 @@
     background: var(--accent-soft); color: var(--accent-text); font-size: 11.5px; font-weight: 700;
     line-height: 1; transition: background .15s ease, color .15s ease;
   }
+  .cites { white-space: nowrap; }
   .cite:hover, .cite[aria-expanded="true"] { background: var(--accent); color: #fff; }
 
   .typing { display: inline-flex; gap: 4px; padding: 4px 2px; }
@@ -413,7 +417,7 @@
     position: absolute; left: 10px; right: 10px; bottom: 86px; z-index: 2;
     max-height: calc(100% - 150px); overflow-y: auto;
     background: var(--bg); border-radius: 14px; padding: 14px 16px 16px;
-    box-shadow: 0 18px 40px -10px rgba(15, 23, 42, .35), 0 0 0 1px rgba(15, 23, 42, .08);
+    box-shadow: 0 18px 40px -10px rgba(15, 23, 42, .35), 0 0 0 1px var(--ring);
     animation: rise .15s ease-out;
   }
   .card-head { display: flex; align-items: flex-start; gap: 10px; }
@@ -1188,21 +1192,40 @@
       });
     }
 
+    /**
+     * A line's text with its `[n]` markers as citation buttons. Adjacent buttons and the
+     * punctuation right after them are kept on one line ("businesses [1]." never wraps
+     * before the full stop).
+     */
     renderInline(parent, text, byN) {
       var re = /\[(\d{1,3})\]/g;
       var last = 0;
+      var group = null;
       var match;
       while ((match = re.exec(text))) {
-        if (match.index > last) {
-          parent.appendChild(document.createTextNode(text.slice(last, match.index)));
-        }
+        group = this.appendText(parent, group, text.slice(last, match.index));
         var citation = byN[match[1]];
-        parent.appendChild(
-          citation ? this.citeButton(citation) : document.createTextNode(match[0])
-        );
+        if (citation) {
+          if (!group) group = parent.appendChild(el("span", "cites"));
+          group.appendChild(this.citeButton(citation));
+        } else {
+          group = this.appendText(parent, null, match[0]);
+        }
         last = re.lastIndex;
       }
-      if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+      this.appendText(parent, group, text.slice(last));
+    }
+
+    /** Append `text`, its leading punctuation to the open `group`; the group still open. */
+    appendText(parent, group, text) {
+      if (group) {
+        var stop = /^[.,;:!?)\]}»”’…]*/.exec(text)[0];
+        if (stop) group.appendChild(document.createTextNode(stop));
+        text = text.slice(stop.length);
+      }
+      if (!text) return group;
+      parent.appendChild(document.createTextNode(text));
+      return null;
     }
 
     citeButton(c) {

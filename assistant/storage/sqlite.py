@@ -15,9 +15,12 @@ from typing import Any
 class SqliteFile:
     """A database file and the schema its tables need."""
 
-    def __init__(self, path: Path, schema: str) -> None:
+    def __init__(self, path: Path, schema: str, upgrades: Sequence[str] = ()) -> None:
+        """`upgrades`: `ALTER TABLE … ADD COLUMN` statements that bring a file written by an
+        earlier version up to `schema` (a column already there is left as it is)."""
         self.path = path
         self._schema = schema
+        self._upgrades = tuple(upgrades)
         self._lock = threading.Lock()
         self._ready = False
 
@@ -31,6 +34,12 @@ class SqliteFile:
                     with closing(sqlite3.connect(self.path, timeout=30)) as conn:
                         conn.execute("PRAGMA journal_mode=WAL")
                         conn.executescript(self._schema)
+                        for statement in self._upgrades:
+                            try:
+                                conn.execute(statement)
+                            except sqlite3.OperationalError as exc:
+                                if "duplicate column" not in str(exc):
+                                    raise
                         conn.commit()
                     self._ready = True
         conn = sqlite3.connect(self.path, timeout=30)

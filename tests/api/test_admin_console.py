@@ -4,10 +4,15 @@ real stack on a private store."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
 from api import session as admin_session
+from api.keys import KeyStore, hash_token
 from tests.api.conftest import ADMIN_KEY, admin, app_for, sse_json
 from tests.api.test_admin import ZORBLAT, pdf_bytes
 from tests.conftest import Stack
@@ -262,3 +267,51 @@ def test_the_console_page_is_served_with_a_strict_policy(client: TestClient) -> 
     assert "<script>" not in page.text and "/static/admin.js" in page.text
     for asset in ("/static/admin.js", "/static/admin.css"):
         assert client.get(asset).status_code == 200
+
+
+def test_an_admin_api_key_works_as_the_admin_key_until_revoked(client: TestClient) -> None:
+    made = client.post("/v1/admin/keys", json={"name": "ops", "admin": True}, headers=admin())
+    script = client.post("/v1/admin/keys", json={"name": "eval"}, headers=admin())
+    assert made.status_code == script.status_code == 201
+    assert made.json()["admin"] is True and script.json()["admin"] is False
+    ops, evaluator = made.json()["token"], script.json()["token"]
+    assert client.get("/v1/admin/documents", headers=admin(ops)).status_code == 200
+    # A script's key is no admin key.
+    assert client.get("/v1/admin/documents", headers=admin(evaluator)).status_code == 401
+    assert client.post("/v1/admin/session", json={"key": evaluator}).status_code == 401
+    # Signed in with the admin API key, the console works until the key is revoked.
+    signed = client.post("/v1/admin/session", json={"key": ops})
+    assert signed.status_code == 200
+    token = signed.json()["csrf_token"]
+    created = client.post(
+        "/v1/admin/keys", json={"name": "from console"}, headers={"X-CSRF-Token": token}
+    )
+    assert created.status_code == 201
+    revoked = client.delete(f"/v1/admin/keys/{made.json()['id']}", headers=admin())
+    assert revoked.status_code == 204
+    assert client.get("/v1/admin/documents").status_code == 401
+    assert client.get("/v1/admin/session").json()["signed_in"] is False
+    assert client.get("/v1/admin/documents", headers=admin(ops)).status_code == 401
+    listed = {k["name"]: k for k in client.get("/v1/admin/keys", headers=admin()).json()["items"]}
+    assert listed["ops"]["admin"] and listed["ops"]["revoked"]
+
+
+def test_a_key_store_written_before_admin_keys_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "api_keys.sqlite3"
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute(
+            "CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT "
+            "NOT NULL UNIQUE, prefix TEXT NOT NULL, rate TEXT NOT NULL, created_at TEXT NOT "
+            "NULL, revoked_at TEXT)"
+        )
+        conn.execute(
+            "INSERT INTO api_keys VALUES ('k1', 'old', ?, 'cpa_abcd', '10/minute', "
+            "'2026-12-01T00:00:00+00:00', NULL)",
+            (hash_token("cpa_old-token"),),
+        )
+    store = KeyStore(path)
+    (old,) = store.all()
+    assert old.name == "old" and old.admin is False
+    assert store.verify("cpa_old-token") == old
+    new = store.create("new admin", admin=True)
+    assert store.verify(new.token) == new.key and new.key.admin
