@@ -110,6 +110,14 @@ The Harbour Valley Cluster safety notice consists of the literal text {XSS} prin
 line. The Harbour Valley Cluster prints this notice to test how web pages display raw markup.
 """
 
+# A phone's browser context: a small touch screen.
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 375, "height": 667},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
 # Collects what the widget streamed, from its `cluster-assistant:delta` events.
 RECORD_STREAM = """
 window.__partials = [];
@@ -246,14 +254,7 @@ def tab(browser: Browser, live: Live) -> Iterator[Tab]:
 
 @pytest.fixture
 def phone(browser: Browser, live: Live) -> Iterator[Tab]:
-    yield from _open_tab(
-        browser,
-        live,
-        viewport={"width": 375, "height": 667},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
+    yield from _open_tab(browser, live, **PHONE)
 
 
 def _screenshot(page: Page, name: str) -> Path:

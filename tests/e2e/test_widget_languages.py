@@ -183,7 +183,7 @@ def test_widget_speaks_the_page_language(tab: Tab, case: Case) -> None:
     assert answer.locator(".bubble button.cite").count() >= 1
     expect(answer.locator(".sources .source")).not_to_have_count(0)
     expect(answer.locator(".sources h3")).to_have_text(texts["sources"])
-    expect(answer.locator(".sr-only")).to_have_text(texts["assistant_said"])
+    expect(answer.locator(":scope > .sr-only")).to_have_text(texts["assistant_said"])
     expect(tab.widget(".msg.user .sr-only")).to_have_text(texts["you_said"])
     expect(answer.get_by_role("group", name=texts["rate"], exact=True)).to_be_visible()
     first = answer.locator(".bubble button.cite").first
