@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,16 +24,15 @@ except ImportError:  # pragma: no cover - depends on the environment
     pytest.skip("playwright is not installed: `pip install -e '.[dev]'`", allow_module_level=True)
 
 import httpx
-import uvicorn
 
 # Importing test_browser skips this module with its reason when Chromium is missing.
 from api.app import create_app
 from assistant.embedder import SentenceTransformerEmbedder
 from tests.api.conftest import container_for
 from tests.api.test_admin import ZORBLAT, pdf_bytes
-from tests.conftest import CORPUS, Stack
+from tests.conftest import Stack, serving
 from tests.e2e import axe, test_browser
-from tests.e2e.test_browser import PHONE, Live, Tab, _free_socket, _open_tab, _screenshot
+from tests.e2e.test_browser import PHONE, Live, Tab, _open_tab, _screenshot, copy_of_indexed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.enable_socket]
 
@@ -53,38 +49,12 @@ def live(
     indexed: Stack,
 ) -> Iterator[Live]:
     """The real app with an admin key, over a private copy of the indexed starter corpus."""
-    root = tmp_path_factory.mktemp("admin-console")
-    shutil.copytree(
-        indexed.settings.data_dir, root / "data", ignore=shutil.ignore_patterns("feedback.*")
-    )
-    stack = Stack(
-        root / "data",
-        embedder,
-        CORPUS,
-        indexed.container.reader_embedder,
-        indexed.container.multilingual,
-    )
+    stack = copy_of_indexed(tmp_path_factory.mktemp("admin-console"), embedder, indexed)
     container = container_for(stack, admin_api_key=ADMIN_KEY)
     for name in ("reader_embedder", "multilingual"):
         container.__dict__[name] = getattr(stack.container, name)
-    sock = _free_socket()
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(container), log_level="warning", lifespan="on", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield Live(f"http://127.0.0.1:{port}", stack)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serving(create_app(container)) as base:
+        yield Live(base, stack)
 
 
 @pytest.fixture

@@ -17,10 +17,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -43,12 +40,11 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     pytest.skip("playwright is not installed: `pip install -e '.[dev]'`", allow_module_level=True)
 
-import uvicorn
 
 from api.app import create_app
 from assistant.embedder import SentenceTransformerEmbedder
 from ingest.pipeline import Status
-from tests.conftest import CORPUS, Stack
+from tests.conftest import CORPUS, Stack, serving
 
 
 def _chromium() -> str | None:
@@ -155,11 +151,19 @@ class Tab:
         return self.page.locator(f"cluster-assistant-widget {selector}")
 
 
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+def copy_of_indexed(root: Path, embedder: SentenceTransformerEmbedder, indexed: Stack) -> Stack:
+    """A private stack over a copy of the session's indexed starter corpus (ratings left out),
+    sharing its models: only documents added to it are embedded."""
+    shutil.copytree(
+        indexed.settings.data_dir, root / "data", ignore=shutil.ignore_patterns("feedback.*")
+    )
+    return Stack(
+        root / "data",
+        embedder,
+        CORPUS,
+        indexed.container.reader_embedder,
+        indexed.container.multilingual,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -168,48 +172,19 @@ def live(
     embedder: SentenceTransformerEmbedder,
     indexed: Stack,
 ) -> Iterator[Live]:
-    """The real app under uvicorn, in a thread, over the starter corpus plus the HTML document.
-
-    The session's indexed store is copied (ratings left out), so only the added document is
-    embedded here.
-    """
+    """The real app under uvicorn, in a thread, over the starter corpus plus the HTML document."""
     root = tmp_path_factory.mktemp("browser")
-    shutil.copytree(
-        indexed.settings.data_dir, root / "data", ignore=shutil.ignore_patterns("feedback.*")
-    )
+    stack = copy_of_indexed(root, embedder, indexed)
     extra = root / "extra"
     extra.mkdir()
     (extra / "markup-safety-note.md").write_text(XSS_DOC, encoding="utf-8")
-    stack = Stack(
-        root / "data",
-        embedder,
-        CORPUS,
-        indexed.container.reader_embedder,
-        indexed.container.multilingual,
-    )
     report = stack.ingestor.run([CORPUS, extra])
     assert report.failures == [], report.failures
     assert report.count(Status.INDEXED) == 1  # the copy is reused: only the new file is embedded
     assert stack.store.count() > indexed.store.count()
 
-    sock = _free_socket()
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(stack.container), log_level="warning", lifespan="on", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield Live(f"http://127.0.0.1:{port}", stack)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serving(create_app(stack.container)) as base:
+        yield Live(base, stack)
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -24,7 +20,7 @@ from evals.errors import DatasetUnavailable
 from evals.remote import ServiceError, answer_of, client, load_cases, run_remote
 from evals.runner import evaluate_case
 from tests.api.conftest import container_for
-from tests.conftest import Stack
+from tests.conftest import Stack, serving
 
 CASES = 4
 
@@ -122,22 +118,8 @@ def test_remote_run_with_a_key_matches_the_in_process_answers(
 def live(indexed: Stack, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """The service under uvicorn on a free loopback port: (url, key)."""
     app, token = _service(indexed, tmp_path / "data")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", token
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serving(app) as url:
+        yield url, token
 
 
 @pytest.mark.e2e
