@@ -61,9 +61,18 @@ def bench(
         typer.Option(
             min=2,
             help="Instead of the benchmark: one `serve` process against `serve-cluster` with "
-            "this many workers, on the starter corpus (written to DATA_DIR/bench/scaleout.json).",
+            "this many workers, on the starter corpus (written to DATA_DIR/bench/scaleout.json). "
+            "With --soak: the soak against `serve-cluster` with this many workers too.",
         ),
     ] = None,
+    soak: Annotated[
+        bool,
+        typer.Option(
+            help="Instead of the benchmark: mixed requests (default 3000 at concurrency 16) "
+            "against `serve` while the real-policy PDFs are uploaded; writes soak.json, soak.md "
+            "and soak-rss.png to OUT/benchmarks."
+        ),
+    ] = False,
 ) -> None:
     """Run the benchmark (stores built or reused under DATA_DIR/bench) and write the report."""
     from assistant.cli import console, offline_container
@@ -79,6 +88,9 @@ def bench(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     container = offline_container()
+    if soak:
+        _soak(container.settings, levels, requests, scaleout, out)
+        return
     if scaleout:
         _scaleout(container.settings, scaleout, seconds or 30.0)
         return
@@ -124,3 +136,43 @@ def _scaleout(settings: Any, workers: int, seconds: float) -> None:
     machine = collect(settings)
     out.write_text(json.dumps({"machine": machine, "setups": found}, indent=1), encoding="utf-8")
     console.print(f"{describe(machine)}\nwritten: {out}")
+
+
+def _soak(
+    settings: Any,
+    levels: tuple[int, ...] | None,
+    requests: int | None,
+    workers: int | None,
+    out: Path | None,
+) -> None:
+    from assistant.cli import console
+    from evals import real_policy
+    from evals.bench.soak import SoakPlan
+    from evals.bench.soak_run import measure, new_admin_key, write
+
+    if levels is not None and len(levels) != 1:
+        console.print("[red]--soak runs at one concurrency level[/red]")
+        raise typer.Exit(2)
+    if not real_policy.available(real_policy.DEFAULT_DIR):
+        console.print(f"[red]the real-policy PDFs are not in {real_policy.DEFAULT_DIR}[/red]")
+        raise typer.Exit(2)
+    plan = SoakPlan(
+        requests=requests or 3000,
+        concurrency=levels[0] if levels else 16,
+        uploads=tuple(sorted(real_policy.DEFAULT_DIR.glob("*.pdf"))),
+        admin_key=new_admin_key(),
+        after_ingest=1000,
+    )
+    command = ["cluster-assistant", "bench", "--soak"]
+    command += ["--requests", str(requests)] if requests else []
+    command += ["--concurrency", str(levels[0])] if levels else []
+    command += ["--scaleout", str(workers)] if workers else []
+    command += ["--out", str(out)] if out else []
+    results = measure(settings, plan, workers, " ".join(command), lambda m: console.print(m))
+    paths = write(results, (out or Path("docs")) / "benchmarks")
+    for setup in results["setups"]:
+        console.print(
+            f"{setup['command']}: {setup['requests']} requests, {setup['errors']} errors, "
+            f"documents visible: {setup['visibility']['all_visible']}"
+        )
+    console.print("written: " + ", ".join(str(p) for p in paths.values()))
