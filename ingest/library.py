@@ -206,12 +206,16 @@ class Library:
             in_store = bool(self._store.ids_where({"doc_id": doc_id}))
             if not keys and not in_store:
                 return False
-            # Manifest entries first: a crash now leaves orphan chunks, swept by the next ingest.
+            # Manifest entries first, marked as mid-write: a crash now leaves orphan chunks or
+            # vectors, swept by the next ingest (a mark left by a crashed run stays for it).
+            interrupted = manifest.writing
             for key in keys:
                 manifest.files.pop(key)
-            if keys:
-                manifest.save(manifest_path)
+            manifest.writing = True
+            manifest.save(manifest_path)
             self._store.delete_where({"doc_id": doc_id})
+            manifest.writing = interrupted
+            manifest.save(manifest_path)
             uploads = self.uploads_dir.resolve()
             for key in keys:
                 path = Path(key).resolve()

@@ -2,7 +2,9 @@
 
 It is what makes ingestion incremental and restartable. A file's entry is removed (and saved)
 *before* its chunks are touched and written back only after they are in the store, so an
-interrupted run leaves the file looking new and the next run redoes it. Writes are atomic
+interrupted run leaves the file looking new and the next run redoes it. While a run writes to the
+store the manifest says so (`writing`): one still saying so when read again was left by a run that
+died mid-write, and the next run checks the whole store for what it left behind. Writes are atomic
 (temporary file + rename).
 """
 
@@ -55,6 +57,8 @@ class Manifest:
     files: dict[str, FileEntry] = field(default_factory=dict)
     failed: dict[str, FailedEntry] = field(default_factory=dict)
     """Files that failed, by key: they have no chunks and are tried again by every run."""
+    writing: bool = False
+    """Whether a run was writing to the store when this was saved (cleared when it finishes)."""
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -67,7 +71,12 @@ class Manifest:
             return cls()
         files = {key: FileEntry(**value) for key, value in data.get("files", {}).items()}
         failed = {key: FailedEntry(**value) for key, value in data.get("failed", {}).items()}
-        return cls(fingerprint=str(data.get("fingerprint", "")), files=files, failed=failed)
+        return cls(
+            fingerprint=str(data.get("fingerprint", "")),
+            files=files,
+            failed=failed,
+            writing=bool(data.get("writing", False)),
+        )
 
     def save(self, path: Path) -> None:
         """Write atomically."""
@@ -77,6 +86,7 @@ class Manifest:
             "fingerprint": self.fingerprint,
             "files": {key: asdict(entry) for key, entry in sorted(self.files.items())},
             "failed": {key: asdict(entry) for key, entry in sorted(self.failed.items())},
+            "writing": self.writing,
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".manifest-", suffix=".json")
         try:

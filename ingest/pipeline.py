@@ -216,13 +216,17 @@ class Ingestor:
         started = time.perf_counter()
         roots = [p.resolve() for p in (paths or self._settings.ingest.corpus_paths)]
         manifest_path = self._settings.manifest_path
-        manifest = Manifest() if rebuild else Manifest.load(manifest_path)
+        loaded = Manifest.load(manifest_path)
+        interrupted = loaded.writing  # the run that saved it died mid-write
+        manifest = Manifest() if rebuild else loaded
+        manifest.writing = True
+        manifest.save(manifest_path)
         if rebuild or manifest.fingerprint != self.fingerprint:
             self._store.reset()
-            manifest = Manifest(fingerprint=self.fingerprint)
+            manifest = Manifest(fingerprint=self.fingerprint, writing=True)
             manifest.save(manifest_path)
         report = IngestReport()
-        report.orphans_removed = self._remove_orphans(manifest)
+        report.orphans_removed = self._remove_orphans(manifest, interrupted)
 
         files = discover(roots)
         keys = {display_path(p): p for p in files}
@@ -244,6 +248,8 @@ class Ingestor:
             cancel_prefetched()
         self._write(manifest, candidates, report, progress)
         self._record_failures(manifest, roots, set(keys), report)
+        manifest.writing = False
+        manifest.save(manifest_path)
         report.outcomes.sort(key=lambda o: o.path)
         report.seconds = time.perf_counter() - started
         return report
@@ -251,9 +257,8 @@ class Ingestor:
     def _record_failures(
         self, manifest: Manifest, roots: list[Path], seen: set[str], report: IngestReport
     ) -> None:
-        """Keep this run's failures in the manifest for the admin, and drop earlier ones of
-        files that now succeeded or are gone."""
-        before = dict(manifest.failed)
+        """Keep this run's failures in the manifest for the admin (saved by the caller), and
+        drop earlier ones of files that now succeeded or are gone."""
         for key in list(manifest.failed):
             if key not in seen and _is_under(key, roots):
                 del manifest.failed[key]
@@ -262,8 +267,6 @@ class Ingestor:
                 manifest.failed[outcome.path] = FailedEntry(outcome.reason or "failed", now_iso())
             else:
                 manifest.failed.pop(outcome.path, None)
-        if manifest.failed != before:
-            manifest.save(self._settings.manifest_path)
 
     def _prefetch(
         self, manifest: Manifest, keys: dict[str, Path], shas: dict[str, str | OSError]
@@ -441,9 +444,11 @@ class Ingestor:
             winners.setdefault(cand.doc_id, cand)
         return winners
 
-    def _remove_orphans(self, manifest: Manifest) -> int:
-        """Chunks whose file the manifest does not list (an interrupted write): delete them."""
-        if self._store.count() == manifest.chunk_count:
+    def _remove_orphans(self, manifest: Manifest, interrupted: bool) -> int:
+        """Chunks whose file the manifest does not list, and vectors whose chunk the store does
+        not hold (an interrupted write or delete): delete them. Skipped when the last run
+        finished and the chunk count is the manifest's."""
+        if not interrupted and self._store.count() == manifest.chunk_count:
             return 0
         known = {key for key, e in manifest.files.items() if e.status == "indexed"}
         removed = 0
@@ -455,4 +460,5 @@ class Ingestor:
                 present = self._store.ids_where({"source_path": key})
                 if len(present) != len(entry.chunk_ids):
                     self._forget(manifest, key)
+        self._store.delete_orphan_vectors()
         return removed

@@ -383,13 +383,15 @@ class ChunkStore:
             limit = 1000
         return max(1, min(limit, 1000))
 
-    def _get_all(self, **kwargs: Any) -> dict[str, list[Any]]:
-        """`collection.get` over every matching row, a page at a time: one unbounded get of a
-        large collection fails inside Chroma ("too many SQL variables" at 100k chunks)."""
+    def _get_all(self, collection: Any = None, **kwargs: Any) -> dict[str, list[Any]]:
+        """`get` over every matching row of `collection` (default: the chunks), a page at a
+        time: one unbounded get of a large collection fails inside Chroma ("too many SQL
+        variables" at 100k chunks)."""
+        source = self.collection if collection is None else collection
         merged: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
         offset = 0
         while True:
-            page = self.collection.get(limit=READ_PAGE, offset=offset, **kwargs)
+            page = source.get(limit=READ_PAGE, offset=offset, **kwargs)
             ids = list(page["ids"])
             merged["ids"] += ids
             for field in ("documents", "metadatas"):
@@ -431,6 +433,32 @@ class ChunkStore:
             self.multilingual_units.delete(where={"chunk_id": {"$in": part}})
         if id_list:
             self._stamp()
+
+    def delete_orphan_vectors(self) -> int:
+        """Remove the unit, reader and multilingual vectors of chunks the chunk collection does
+        not hold (what a write or delete interrupted between collections leaves); returns how
+        many rows there were."""
+        stored = set(self._get_all(include=[])["ids"])
+        removed = 0
+        for collection in (self.units, self.reader_units, self.multilingual_units):
+            rows = self._get_all(collection, include=["metadatas"])
+            orphans = [
+                rid
+                for rid, meta in zip(rows["ids"], rows["metadatas"], strict=True)
+                if (meta or {}).get("chunk_id") not in stored
+            ]
+            removed += self._delete_rows(collection, orphans)
+        ids = self._get_all(self.multilingual, include=[])["ids"]
+        removed += self._delete_rows(self.multilingual, [i for i in ids if i not in stored])
+        if removed:
+            self._stamp()
+        return removed
+
+    @staticmethod
+    def _delete_rows(collection: Any, ids: Sequence[str]) -> int:
+        for start in range(0, len(ids), 500):
+            collection.delete(ids=list(ids[start : start + 500]))
+        return len(ids)
 
     def delete_where(self, where: dict[str, Any]) -> int:
         """Remove every chunk matching a metadata clause; returns how many there were."""
