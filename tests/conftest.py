@@ -11,11 +11,12 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import uvicorn
 
@@ -156,3 +157,37 @@ def serving(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+class MemoEmbedder:
+    """The session's real model, embedding each distinct text once per test run.
+
+    Private stores over the same few documents are then built in a fraction of a second: the
+    vectors are the model's own, only not recomputed.
+    """
+
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        self._inner = inner
+        self._cache: dict[str, np.ndarray] = {}
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._inner.is_loaded
+
+    def warm_up(self) -> None:
+        self._inner.warm_up()
+
+    def count_tokens(self, text: str) -> int:
+        return self._inner.count_tokens(text)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            self._cache.update(zip(missing, self._inner.embed(missing), strict=True))
+        if not texts:
+            return self._inner.embed([])
+        return np.stack([self._cache[t] for t in texts])

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from fastapi import FastAPI
 
@@ -24,7 +22,7 @@ from assistant.embedder import SentenceTransformerEmbedder
 from assistant.settings import ApiSettings
 from assistant.storage.feedback import FeedbackStore
 from assistant.storage.unanswered import UnansweredStore
-from tests.conftest import CORPUS, Stack
+from tests.conftest import CORPUS, MemoEmbedder, Stack
 
 ADMIN_KEY = "test-admin-key-0123456789"
 SMALL_CORPUS = ("european-clusters-alliance.md", "eca-members.md", "what-are-clusters.md")
@@ -79,40 +77,6 @@ def parse_sse(text: str) -> list[tuple[str | None, str]]:
 def sse_json(text: str) -> list[tuple[str | None, Any]]:
     """Like `parse_sse`, with each data field decoded as JSON (`[DONE]` kept as a string)."""
     return [(e, d if d == "[DONE]" else json.loads(d)) for e, d in parse_sse(text)]
-
-
-class MemoEmbedder:
-    """The session's real model, embedding each distinct text once per test run.
-
-    Private stores over the same few documents are then built in a fraction of a second: the
-    vectors are the model's own, only not recomputed.
-    """
-
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
-        self._inner = inner
-        self._cache: dict[str, np.ndarray] = {}
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def is_loaded(self) -> bool:
-        return self._inner.is_loaded
-
-    def warm_up(self) -> None:
-        self._inner.warm_up()
-
-    def count_tokens(self, text: str) -> int:
-        return self._inner.count_tokens(text)
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            self._cache.update(zip(missing, self._inner.embed(missing), strict=True))
-        if not texts:
-            return self._inner.embed([])
-        return np.stack([self._cache[t] for t in texts])
 
 
 @pytest.fixture(scope="session")

@@ -50,7 +50,7 @@ from ingest.library import Library
 from ingest.loaders import load_document, parse_limits
 from ingest.manifest import Manifest, file_sha256
 from ingest.pipeline import Ingestor, Status, display_path
-from tests.conftest import make_settings
+from tests.conftest import MemoEmbedder, make_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -146,32 +146,16 @@ class CrashingStore(ChunkStore):
         return FusedClient(super()._make_client(), self._fuse)
 
 
-class FusedEmbedder:
+class FusedEmbedder(MemoEmbedder):
     """The session's model, each distinct text embedded once per test, each call a tick."""
 
     def __init__(self, inner: SentenceTransformerEmbedder, fuse: Fuse) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._fuse = fuse
-        self._cache: dict[str, np.ndarray] = {}
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    def warm_up(self) -> None:
-        self._inner.warm_up()
-
-    def count_tokens(self, text: str) -> int:
-        return self._inner.count_tokens(text)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self._fuse.tick("embed")
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            self._cache.update(zip(missing, self._inner.embed(missing), strict=True))
-        if not texts:
-            return self._inner.embed([])
-        return np.stack([self._cache[t] for t in texts])
+        return super().embed(texts)
 
 
 @dataclass(frozen=True)
