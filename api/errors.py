@@ -75,6 +75,18 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def _printable(value: Any) -> Any:
+    """`value` with every string made encodable: a refused input is echoed in the error, and
+    a lone surrogate in it must not turn the 422 into a 500."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every failure (see the table above) to a JSON response."""
 
@@ -82,7 +94,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(
             status_code=422,
-            content={"detail": _validation_message(exc), "errors": jsonable_encoder(exc.errors())},
+            content=_printable(
+                {"detail": _validation_message(exc), "errors": jsonable_encoder(exc.errors())}
+            ),
         )
 
     @app.exception_handler(InvalidFilterError)

@@ -13,9 +13,46 @@ from assistant.types import Answer, Citation, DocType
 
 MAX_QUESTION_CHARS = 2000
 _TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
+_MAX_DEPTH = 32
+"""Deeper request bodies are refused (no schema of this API nests more than a few levels)."""
 
 
-class Message(BaseModel):
+def lone_surrogate(value: object, depth: int = 0) -> str | None:
+    """The first string in a decoded JSON value that is not valid Unicode (a lone surrogate,
+    which JSON's `\\ud800` escapes can carry and UTF-8 cannot encode), or None."""
+    if depth > _MAX_DEPTH:
+        raise ValueError(f"the body nests deeper than {_MAX_DEPTH} levels")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value
+        return None
+    if isinstance(value, dict):
+        parts: list[object] = [*value.keys(), *value.values()]
+    elif isinstance(value, list):
+        parts = list(value)
+    else:
+        return None
+    for part in parts:
+        if (bad := lone_surrogate(part, depth + 1)) is not None:
+            return bad
+    return None
+
+
+class RequestModel(BaseModel):
+    """A request body: strings must be valid Unicode, refused with 422 otherwise (a lone
+    surrogate would fail later, where text is encoded: the store, the log, the tokenizer)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        if lone_surrogate(data) is not None:
+            raise ValueError("text must be valid Unicode (a lone surrogate escape was sent)")
+        return data
+
+
+class Message(RequestModel):
     """One earlier turn of the conversation."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -24,7 +61,7 @@ class Message(BaseModel):
     content: str = Field(max_length=8000)
 
 
-class Filters(BaseModel):
+class Filters(RequestModel):
     """Restrict retrieval to documents with these metadata values."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -49,7 +86,7 @@ def check_language(value: str | None) -> str | None:
     return value
 
 
-class AskRequest(BaseModel):
+class AskRequest(RequestModel):
     """A question, optionally with the conversation so far and filters."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -230,7 +267,7 @@ class ReadyOut(BaseModel):
 # --- /v1/chat ---------------------------------------------------------------------------------
 
 
-class ChatRequest(BaseModel):
+class ChatRequest(RequestModel):
     """A conversation: earlier messages are the history, the last (a user message) the question."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -448,7 +485,7 @@ class UnansweredList(BaseModel):
 # --- /v1/feedback -----------------------------------------------------------------------------
 
 
-class FeedbackCitation(BaseModel):
+class FeedbackCitation(RequestModel):
     """Which passage a marker `[n]` of the rated answer pointed to."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
@@ -458,7 +495,7 @@ class FeedbackCitation(BaseModel):
     doc_id: str = Field(max_length=300)
 
 
-class FeedbackIn(BaseModel):
+class FeedbackIn(RequestModel):
     """A rating of one answer, with the question and answer it refers to."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -485,7 +522,7 @@ class FeedbackCreated(BaseModel):
 MODEL_ID = "cluster-policy-assistant"
 
 
-class OpenAIContentPart(BaseModel):
+class OpenAIContentPart(RequestModel):
     """One part of a message's content; only text parts are supported."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
@@ -494,7 +531,7 @@ class OpenAIContentPart(BaseModel):
     text: str = Field(max_length=8000)
 
 
-class OpenAIMessage(BaseModel):
+class OpenAIMessage(RequestModel):
     """A chat message; `system` and `developer` messages are accepted and not used."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
@@ -519,7 +556,7 @@ class OpenAIMessage(BaseModel):
         return self
 
 
-class StreamOptions(BaseModel):
+class StreamOptions(RequestModel):
     """Streaming options; `include_usage` adds a usage chunk before `[DONE]`."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
@@ -527,7 +564,7 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(RequestModel):
     """The OpenAI chat-completions request. Sampling parameters are accepted and ignored: answers
     are composed from the documents. `filters` (an extension) restricts retrieval."""
 

@@ -9,11 +9,12 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import AdminDep, ApiKeysDep
 from api.errors import responses
 from api.keys import DEFAULT_RATE, MAX_NAME_CHARS, ApiKey, InvalidKeySpec, UnknownKey
+from api.schemas import RequestModel
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 
-class KeyIn(BaseModel):
+class KeyIn(RequestModel):
     """A key to create."""
 
     model_config = ConfigDict(extra="forbid", strict=True)

@@ -18,11 +18,12 @@ from api import session as admin_session
 from api.deps import ApiKeysDep, SettingsDep, console_session
 from api.errors import responses
 from api.keys import active_admin
+from api.schemas import RequestModel
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 
-class SignIn(BaseModel):
+class SignIn(RequestModel):
     """The admin key, to open a console session."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
