@@ -24,6 +24,7 @@ DONT = re.compile(r"^\W*(?:don[’']?t|do not)\b", re.IGNORECASE)
 DO = re.compile(r"^\W*do\b(?!n)", re.IGNORECASE)
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(.+?)\1")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 _END_PUNCT = re.compile(r"([.!?:;…]+)$")
 # Citation markers as written by the composer or a model: "[1]", "[1, 3]", "[2][4]".
@@ -73,7 +74,9 @@ def _segmenter() -> pysbd.Segmenter:
 
 
 def plain(text: str) -> str:
-    """Markdown inline markup removed: emphasis, code ticks, links (their text is kept)."""
+    """Markdown inline markup removed: emphasis, code ticks, images and links (their alt text
+    and link text are kept, their addresses dropped)."""
+    text = _IMAGE.sub(r"\1", text)
     text = _LINK.sub(r"\1", text)
     previous = None
     while previous != text:

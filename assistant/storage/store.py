@@ -30,7 +30,7 @@ MULTILINGUAL_MODEL_KEY = "multilingual_model"
 """Metadata key of the multilingual collections: the model that made their vectors."""
 READ_PAGE = 5000
 """Rows per read: Chroma refuses one query with more SQL variables than SQLite allows."""
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"
 """What a stored chunk holds (ids, metadata keys, unit vectors): bump it when that changes, and
 every store built before is re-ingested (it is part of the ingest fingerprint)."""
 

@@ -11,6 +11,15 @@ def test_markup_is_removed() -> None:
     )
 
 
+def test_markdown_images_keep_their_alt_text_and_lose_their_address() -> None:
+    text = (
+        "The poster shows ![tracker](https://evil.example/p.png) and [a prize](https://x.example)."
+    )
+    assert plain(text) == "The poster shows tracker and a prize."
+    # The image's "!" no longer ends a sentence in the middle of one.
+    assert split_units(text + " Next.") == ["The poster shows tracker and a prize.", "Next."]
+
+
 def test_units_are_sentences_items_and_rows() -> None:
     text = (
         "The ECA joins 23 associations. It represents e.g. 900 clusters.\n"

@@ -89,6 +89,11 @@ QUESTION = "How many businesses does the European Clusters Alliance reach?"
 XSS = "<img src=x onerror=alert(1)>"
 XSS_TITLE = "Harbour Valley Cluster: <b>markup</b> safety note"
 XSS_QUESTION = "What literal text does the Harbour Valley Cluster safety notice consist of?"
+# A document that tries to make the page fetch from outside hosts: a markdown image (a tracking
+# pixel) and a link.
+TRACKER = "![tracker](https://evil.example/pixel.png)"
+PRIZE_LINK = "[Claim your prize](https://evil.example/win)"
+PRIZE_QUESTION = "What does the Harbour Valley prize draw poster show to every visitor?"
 XSS_DOC = f"""---
 id: markup-safety-note
 title: "{XSS_TITLE}"
@@ -104,6 +109,10 @@ language: en
 
 The Harbour Valley Cluster safety notice consists of the literal text {XSS} printed on the first
 line. The Harbour Valley Cluster prints this notice to test how web pages display raw markup.
+
+## The Harbour Valley prize draw
+
+The Harbour Valley prize draw poster shows {TRACKER} and {PRIZE_LINK} to every visitor.
 """
 
 # A phone's browser context: a small touch screen.
@@ -369,6 +378,54 @@ def test_document_text_is_shown_as_text_never_as_html(tab: Tab) -> None:
     expect(page.locator("h1")).to_have_text(XSS_TITLE)
     expect(page.locator("#doc-body")).to_contain_text(XSS)
     assert page.locator("#doc-body img, h1 b").count() == 0
+    tab.check()
+
+
+def test_injected_images_and_links_fetch_nothing_from_outside_hosts(tab: Tab) -> None:
+    """An answer quoting a document's markdown image and link shows them as text; the page
+    requests nothing from another host, and its Content-Security-Policy blocks a fetch that
+    script would try (the browser reports the violation)."""
+    page = tab.page
+    requests: list[str] = []
+    failed: dict[str, str | None] = {}
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("requestfailed", lambda request: failed.update({request.url: request.failure}))
+    response = page.goto(tab.base + "/")
+    assert response is not None
+    policy = response.headers.get("content-security-policy", "")
+    assert "img-src 'self' data:" in policy and "connect-src 'self'" in policy
+    page.get_by_role("button", name="Open chat: Cluster Policy Assistant").click()
+    answer = _ask(tab, PRIZE_QUESTION)
+    text = answer.locator(".bubble .text")
+    # Quoted as plain text: the image's alt text and the link's text, no address.
+    expect(text).to_contain_text("shows tracker and Claim your prize to every visitor")
+    expect(text).not_to_contain_text("evil.example")
+    assert tab.widget("img").count() == 0
+    assert tab.widget("a[href*='evil.example']").count() == 0
+    answer.locator(".bubble button.cite").first.click()
+    snippet = tab.widget(".card .card-snippet")
+    expect(snippet).to_contain_text("tracker and Claim your prize")
+    expect(snippet).not_to_contain_text("evil.example")
+    assert tab.widget("img").count() == 0
+    outside = [u for u in requests if not u.startswith((tab.base, "data:"))]
+    assert outside == [], outside
+    # Were markup to slip through, the policy stops the fetch: the browser refuses it.
+    tab.allowed.append(re.compile(r"Content Security Policy"))
+    blocked = page.evaluate(
+        """() => new Promise((resolve) => {
+            document.addEventListener("securitypolicyviolation",
+                (e) => resolve(e.violatedDirective + " " + e.blockedURI), {once: true});
+            const img = document.createElement("img");
+            img.src = "https://evil.example/pixel.png";
+            document.body.append(img);
+        })"""
+    )
+    assert blocked.startswith("img-src") and "evil.example" in blocked
+    # The browser's attempt ends there, blocked by the policy, never sent.
+    page.wait_for_timeout(200)
+    attempts = [u for u in requests if not u.startswith(tab.base)]
+    assert attempts == ["https://evil.example/pixel.png"]
+    assert failed == {attempts[0]: "csp"}, failed
     tab.check()
 
 
