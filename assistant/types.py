@@ -48,6 +48,9 @@ class Chunk:
     page_starts: PageStarts = ()
     """Where a chunk that runs over a page break changes page: (line of `text`, page, printed
     label) for each later page; empty for a chunk on one page."""
+    version: str = ""
+    """The content hash of the file version the chunk was last written from: while a changed
+    document is being replaced, its old and new chunks are told apart by it."""
 
     def page_of_line(self, line: int) -> tuple[int | None, str | None]:
         """The page (and its printed label) that line `line` of the text stands on."""
@@ -75,6 +78,7 @@ class Chunk:
             "page_label": self.page_label,
             "navigation": self.navigation,
             "page_starts": encode_page_starts(self.page_starts) or None,
+            "version": self.version or None,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -97,6 +101,7 @@ class Chunk:
             page_label=_opt_str(metadata.get("page_label")),
             navigation=bool(metadata.get("navigation", False)),
             page_starts=decode_page_starts(metadata.get("page_starts")),
+            version=str(metadata.get("version", "")),
         )
 
 

@@ -10,7 +10,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +33,9 @@ from ingest.manifest import FailedEntry, FileEntry, Manifest, file_sha256, now_i
 
 if TYPE_CHECKING:
     from assistant.container import Container
+
+VERSION_CHARS = 16
+"""Characters of the file's SHA-256 stamped on its chunks (`Chunk.version`)."""
 
 
 class Status(StrEnum):
@@ -362,10 +365,13 @@ class Ingestor:
                     report.outcomes.append(FileOutcome(cand.key, Status.FAILED, reason=str(exc)))
                     self._forget(manifest, cand.key)
                     continue
-            chunks = with_languages(
-                self._chunker.chunk(document, cand.key),
-                detector(self._settings.language.min_confidence),
-            )
+            chunks = [
+                replace(chunk, version=cand.sha[:VERSION_CHARS])
+                for chunk in with_languages(
+                    self._chunker.chunk(document, cand.key),
+                    detector(self._settings.language.min_confidence),
+                )
+            ]
             if not chunks:
                 report.outcomes.append(
                     FileOutcome(cand.key, Status.FAILED, reason=f"{FailureReason.EMPTY}: no text")

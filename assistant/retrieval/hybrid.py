@@ -9,6 +9,7 @@ import numpy as np
 from assistant.embedder import Embedder
 from assistant.multilingual import E5Embedder
 from assistant.retrieval.lexical import LexicalIndex, reciprocal_rank_fusion
+from assistant.retrieval.versions import one_version
 from assistant.storage.store import ChunkStore, Filters, matches
 from assistant.types import ScoredChunk
 
@@ -90,7 +91,8 @@ class HybridRetriever:
         English is searched by the multilingual model alone (measured on the multilingual
         slice's dev half, 2026-12-04: a unit stating the answer was read for 0.95 of the gold
         questions and 0.54 of the real-policy ones, against 0.70 and 0.46 fused with the
-        English retrievers; docs/decisions.md, "Every EU language, measured")."""
+        English retrievers; docs/decisions.md, "Every EU language, measured"). Each document is
+        read in one version (`one_version`), even while a changed one is being replaced."""
         lexical_on = self._lexical is not None and self._bm25_weight > 0
         multilingual = (
             self._multilingual
@@ -98,7 +100,7 @@ class HybridRetriever:
             else None
         )
         if not lexical_on and multilingual is None:
-            return self._store.query(vector, k, filters)
+            return one_version(self._store.query(vector, k, filters))
         pool = max(self._candidates, k)
         lists: list[tuple[list[str], float]] = []
         found: list[tuple[str, float]] = []
@@ -132,5 +134,5 @@ class HybridRetriever:
             if matches(chunk, filters)
         }
         ordered = [known.get(cid) or extra.get(cid) for cid in wanted]
-        top = [hit for hit in ordered if hit is not None][:k]
+        top = one_version([hit for hit in ordered if hit is not None])[:k]
         return [ScoredChunk(h.chunk, h.score, rank) for rank, h in enumerate(top)]
