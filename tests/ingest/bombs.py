@@ -136,6 +136,26 @@ BOMBS: dict[str, Callable[[], bytes]] = {
 }
 
 
+def text_page(visible: list[str], hidden: list[str]) -> bytes:
+    """A one-page PDF (not a bomb): `visible` lines in black, then `hidden` lines in white on
+    the white page, which a reader of the page never sees and a text extractor reads."""
+
+    def lines(texts: list[str], top: int) -> str:
+        return "".join(
+            f"BT /F1 11 Tf 72 {top - 16 * i} Td ({t}) Tj ET\n" for i, t in enumerate(texts)
+        )
+
+    content = "0 0 0 rg\n" + lines(visible, 720) + "1 1 1 rg\n" + lines(hidden, 400)
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            _page(4),
+            _stream(content.encode("latin-1")),
+        ]
+    )
+
+
 def write_all(folder: Path) -> list[Path]:
     """Every bomb written into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
