@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import threading
 from typing import Annotated
 
@@ -10,7 +9,7 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api import session as admin_session
-from api.keys import KeyStore, UnknownKey, active_admin
+from api.keys import KeyStore, UnknownKey, admin_holder
 from api.middleware import request_id_of
 from api.unanswered import Recorder
 from assistant.container import Container
@@ -111,6 +110,21 @@ def console_session(request: Request, settings: Settings) -> admin_session.Admin
     return session
 
 
+def configured_admin_key(
+    settings: Settings, what: str, headers: dict[str, str] | None = None
+) -> str:
+    """The admin key, or 401 saying that `what` is disabled because none is configured."""
+    key = settings.api.admin_api_key.get_secret_value()
+    if not key:
+        raise HTTPException(
+            401,
+            f"{what} {'is' if what.startswith('the ') else 'are'} disabled: no admin API key "
+            "is configured (set ASSISTANT_API__ADMIN_API_KEY)",
+            headers=headers,
+        )
+    return key
+
+
 def require_admin(
     request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
@@ -120,15 +134,8 @@ def require_admin(
     """401 unless the request carries the admin key or an admin API key (the admin key compared
     in constant time), or the admin console's session cookie; with the cookie, a change also
     needs the session's CSRF token (403 without it, or from another origin)."""
-    expected = settings.api.admin_api_key.get_secret_value()
     challenge = {"WWW-Authenticate": "Bearer"}
-    if not expected:
-        raise HTTPException(
-            401,
-            "admin endpoints are disabled: no admin API key is configured "
-            "(set ASSISTANT_API__ADMIN_API_KEY)",
-            headers=challenge,
-        )
+    expected = configured_admin_key(settings, "admin endpoints", challenge)
     offered = bearer.credentials if bearer is not None else api_key
     if not offered:
         session = console_session(request, settings)
@@ -148,9 +155,7 @@ def require_admin(
                 f"{admin_session.CSRF_HEADER} header, from this service's own origin",
             )
         return
-    if hmac.compare_digest(offered.encode("utf-8"), expected.encode("utf-8")):
-        return
-    if active_admin(get_api_keys(request), offered) is None:
+    if admin_holder(get_api_keys(request), expected, offered) is None:
         raise HTTPException(401, "invalid admin API key", headers=challenge)
 
 

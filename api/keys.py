@@ -119,6 +119,23 @@ def active_admin(keys: KeyStore | None, token: str) -> ApiKey | None:
     return key if key is not None and key.admin and not key.revoked else None
 
 
+@dataclass(frozen=True)
+class AdminHolder:
+    """Who holds admin rights for a request: the admin key itself (`key_id` None) or an active
+    admin API key."""
+
+    key_id: str | None
+
+
+def admin_holder(keys: KeyStore | None, admin_key: str, offered: str) -> AdminHolder | None:
+    """`offered` as an admin credential: the admin key (compared in constant time), an active
+    admin API key, or None for anything else."""
+    if hmac.compare_digest(offered.encode("utf-8"), admin_key.encode("utf-8")):
+        return AdminHolder(None)
+    key = active_admin(keys, offered)
+    return AdminHolder(key.id) if key is not None else None
+
+
 def looks_like_key(credential: str) -> bool:
     """Whether a presented credential is meant as one of our keys (it has the prefix).
 

@@ -6,7 +6,6 @@ See `api.session` for the cookie and the CSRF token. The key is sent once, in th
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request
@@ -15,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api import session as admin_session
-from api.deps import ApiKeysDep, SettingsDep, console_session
+from api.deps import ApiKeysDep, SettingsDep, configured_admin_key, console_session
 from api.errors import responses
-from api.keys import active_admin
+from api.keys import admin_holder
 from api.schemas import RequestModel
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -51,14 +50,7 @@ def _out(session: admin_session.AdminSession | None) -> SessionOut:
 
 
 def _admin_key(settings: SettingsDep) -> str:
-    key = settings.api.admin_api_key.get_secret_value()
-    if not key:
-        raise HTTPException(
-            401,
-            "the admin console is disabled: no admin API key is configured "
-            "(set ASSISTANT_API__ADMIN_API_KEY)",
-        )
-    return key
+    return configured_admin_key(settings, "the admin console")
 
 
 @router.post(
@@ -74,12 +66,10 @@ async def sign_in(
     expected = _admin_key(settings)
     if not admin_session.same_origin(request):
         raise HTTPException(403, "sign-in is accepted from this service's own pages only")
-    key_id = None
-    if not hmac.compare_digest(body.key.encode("utf-8"), expected.encode("utf-8")):
-        key = await run_in_threadpool(active_admin, keys, body.key)
-        if key is None:
-            raise HTTPException(401, "wrong admin key")
-        key_id = key.id
+    holder = await run_in_threadpool(admin_holder, keys, expected, body.key)
+    if holder is None:
+        raise HTTPException(401, "wrong admin key")
+    key_id = holder.key_id
     lifetime = settings.api.admin_session_minutes * 60
     value, session = admin_session.issue(expected, lifetime, key_id)
     response = JSONResponse(_out(session).model_dump())
