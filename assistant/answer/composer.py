@@ -215,7 +215,10 @@ class ExtractiveComposer:
         best-scoring list close to the best passage: the items naming it, or, when none does
         and its passage never names it, the whole list after a fixed note saying it is not in
         it. The item is what the question names that the list's title, heading and lead-in do
-        not. None for any other question."""
+        not. Only when the best-scored unit is an entry of that list's document (or the list
+        itself): when a statement outscores every entry ("Aviation Valley is located in
+        south-eastern Poland" for "Is Aviation Valley in Spain?"), the list is not what the
+        question is about. None for any other question."""
         if not yes_no(question) or compared_sides(question):
             return None
         names = named(question)
@@ -223,6 +226,11 @@ class ExtractiveComposer:
         if not listed:
             return None
         chunk = units[listed[0]].hit.chunk
+        best = units[order[0]]
+        if not (best.is_item or best.is_row or best.is_list) or best.hit.chunk.doc_id != (
+            chunk.doc_id
+        ):
+            return None  # the best evidence is a statement, not the list: it answers
         lead = " ".join(
             u.text
             for u in units

@@ -375,3 +375,7 @@ def test_a_yes_no_question_about_a_list_member_gets_its_entry_or_the_note() -> N
     # Not a yes/no question: the list route, not the membership note.
     listed = comp.compose("Which members are there?", emb.embed(["alliance wage"])[0], hits)
     assert listed.note == ""
+    # A statement that outscores every entry is the answer, not the list.
+    hits = [hit("Spain hosts the alliance wage office.", 0.95, 0), hit(text, 0.9, 1)]
+    stated = comp.compose("Is Estonia in the alliance?", emb.embed(["alliance wage"])[0], hits)
+    assert stated.note == "" and "Spain hosts" in stated.answer
