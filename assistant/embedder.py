@@ -276,7 +276,7 @@ class SentenceTransformerEmbedder(Embeddings):
         folder = export_folder(self.model_location, self._cache_dir)
         file = INT8_FILE if self.backend == "onnx-int8" else FP32_FILE
         try:
-            return OnnxEncoder(folder, file, self._settings.threads)
+            return OnnxEncoder(folder, file, self._settings.threads, self._settings.memory_arena)
         except Exception as exc:
             raise ModelLoadError(f"could not load the ONNX model in {folder}: {exc}") from exc
 

@@ -178,7 +178,9 @@ def _export(model_location: str, folder: Path) -> None:
 class OnnxEncoder:
     """Tokenize, run the exported graph (pooling and normalisation are inside it), unit vectors."""
 
-    def __init__(self, folder: Path, file: str = FP32_FILE, threads: int = 0) -> None:
+    def __init__(
+        self, folder: Path, file: str = FP32_FILE, threads: int = 0, memory_arena: bool = False
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -191,6 +193,9 @@ class OnnxEncoder:
             )
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Without the arena, memory for a batch's activations goes back after each run: an
+        # ingest's large batches would otherwise stay allocated for the life of the process.
+        options.enable_cpu_mem_arena = memory_arena
         if threads > 0:
             options.intra_op_num_threads = threads
         # Idle threads sleep instead of spinning after each run: spinning held both cores while
