@@ -240,13 +240,18 @@ def _limit_memory(limit_bytes: int) -> None:
 
 def _worker_pool(workers: int = 1, memory_mb: int = DEFAULT_MEMORY_MB) -> ProcessPool:
     """The parsing pool, with at least `workers` worker processes (spawned: none inherits a
-    loaded model), each limited to `memory_mb` of address space."""
+    loaded model), each limited to `memory_mb` of address space and replaced after one file:
+    what a parse leaves in memory goes with its process (a worker kept across six real-policy
+    uploads grew from 57 to 380 MiB in the soak), and no file's parse runs in a process
+    another file has touched. A fresh worker costs about 0.6 s per PDF (measured 2026-12-07,
+    Intel Xeon 2 cores: 0.73 s against 0.15 s per starter-corpus PDF)."""
     global _pool, _pool_size, _pool_memory
     if _pool is None or not _pool.active or _pool_size < workers or _pool_memory != memory_mb:
         if _pool is not None and _pool.active:
             _pool.close()  # type: ignore[no-untyped-call]
         _pool = ProcessPool(
             max_workers=workers,
+            max_tasks=1,
             context=multiprocessing.get_context("spawn"),
             initializer=_limit_memory,
             initargs=(memory_mb * 1024 * 1024,),

@@ -80,3 +80,15 @@ def test_a_google_docs_table_becomes_rows_and_a_figure_grid_no_table() -> None:
     assert doc.structure["tables"] == 1
     german = load_pdf(folder / "sf-GeoTopo-komprimiert.pdf")
     assert german.structure["tables"] == 0 and german.structure["tables_unplaced"] == 0
+
+
+def test_each_file_is_parsed_in_a_fresh_worker() -> None:
+    """A parsing worker serves one file and is replaced: two parses, two processes."""
+    import os
+
+    from ingest.loaders.pdf import _worker_pool
+
+    pool = _worker_pool(1)
+    first = pool.schedule(os.getpid).result(timeout=60)
+    second = pool.schedule(os.getpid).result(timeout=60)
+    assert first != second != os.getpid()
