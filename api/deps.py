@@ -111,15 +111,15 @@ def console_session(request: Request, settings: Settings) -> admin_session.Admin
 
 
 def configured_admin_key(
-    settings: Settings, what: str, headers: dict[str, str] | None = None
+    settings: Settings, disabled: str, headers: dict[str, str] | None = None
 ) -> str:
-    """The admin key, or 401 saying that `what` is disabled because none is configured."""
+    """The admin key, or 401 opening with `disabled` ("admin endpoints are disabled") and
+    saying that no admin key is configured."""
     key = settings.api.admin_api_key.get_secret_value()
     if not key:
         raise HTTPException(
             401,
-            f"{what} {'is' if what.startswith('the ') else 'are'} disabled: no admin API key "
-            "is configured (set ASSISTANT_API__ADMIN_API_KEY)",
+            f"{disabled}: no admin API key is configured (set ASSISTANT_API__ADMIN_API_KEY)",
             headers=headers,
         )
     return key
@@ -135,7 +135,7 @@ def require_admin(
     in constant time), or the admin console's session cookie; with the cookie, a change also
     needs the session's CSRF token (403 without it, or from another origin)."""
     challenge = {"WWW-Authenticate": "Bearer"}
-    expected = configured_admin_key(settings, "admin endpoints", challenge)
+    expected = configured_admin_key(settings, "admin endpoints are disabled", challenge)
     offered = bearer.credentials if bearer is not None else api_key
     if not offered:
         session = console_session(request, settings)

@@ -42,7 +42,8 @@ def lone_surrogate(value: object, depth: int = 0) -> str | None:
 
 class RequestModel(BaseModel):
     """A request body: strings must be valid Unicode, refused with 422 otherwise (a lone
-    surrogate would fail later, where text is encoded: the store, the log, the tokenizer)."""
+    surrogate would fail later, where text is encoded: the store, the log, the tokenizer).
+    Only whole bodies derive from it: the check walks every nested value once."""
 
     @model_validator(mode="before")
     @classmethod
@@ -52,7 +53,7 @@ class RequestModel(BaseModel):
         return data
 
 
-class Message(RequestModel):
+class Message(BaseModel):
     """One earlier turn of the conversation."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -61,7 +62,7 @@ class Message(RequestModel):
     content: str = Field(max_length=8000)
 
 
-class Filters(RequestModel):
+class Filters(BaseModel):
     """Restrict retrieval to documents with these metadata values."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -485,7 +486,7 @@ class UnansweredList(BaseModel):
 # --- /v1/feedback -----------------------------------------------------------------------------
 
 
-class FeedbackCitation(RequestModel):
+class FeedbackCitation(BaseModel):
     """Which passage a marker `[n]` of the rated answer pointed to."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
@@ -522,7 +523,7 @@ class FeedbackCreated(BaseModel):
 MODEL_ID = "cluster-policy-assistant"
 
 
-class OpenAIContentPart(RequestModel):
+class OpenAIContentPart(BaseModel):
     """One part of a message's content; only text parts are supported."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
@@ -531,7 +532,7 @@ class OpenAIContentPart(RequestModel):
     text: str = Field(max_length=8000)
 
 
-class OpenAIMessage(RequestModel):
+class OpenAIMessage(BaseModel):
     """A chat message; `system` and `developer` messages are accepted and not used."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
@@ -556,7 +557,7 @@ class OpenAIMessage(RequestModel):
         return self
 
 
-class StreamOptions(RequestModel):
+class StreamOptions(BaseModel):
     """Streaming options; `include_usage` adds a usage chunk before `[DONE]`."""
 
     model_config = ConfigDict(extra="ignore", strict=True)

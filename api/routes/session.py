@@ -50,7 +50,7 @@ def _out(session: admin_session.AdminSession | None) -> SessionOut:
 
 
 def _admin_key(settings: SettingsDep) -> str:
-    return configured_admin_key(settings, "the admin console")
+    return configured_admin_key(settings, "the admin console is disabled")
 
 
 @router.post(
