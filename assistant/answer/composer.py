@@ -227,9 +227,8 @@ class ExtractiveComposer:
             return None
         chunk = units[listed[0]].hit.chunk
         best = units[order[0]]
-        if not (best.is_item or best.is_row or best.is_list) or best.hit.chunk.doc_id != (
-            chunk.doc_id
-        ):
+        listed_best = best.is_item or best.is_row or best.is_list
+        if not listed_best or best.hit.chunk.doc_id != chunk.doc_id:
             return None  # the best evidence is a statement, not the list: it answers
         lead = " ".join(
             u.text

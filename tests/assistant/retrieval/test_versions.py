@@ -11,8 +11,11 @@ pytestmark = pytest.mark.unit
 
 
 def hit(doc: str, version: str, rank: int) -> ScoredChunk:
-    chunk = Chunk(f"{doc}:{version}:{rank}", "text", doc, doc, "guide", "s", f"{doc}.md", rank)
-    return ScoredChunk(Chunk(**{**chunk.__dict__, "version": version}), 1.0 - rank / 10, rank)
+    chunk = Chunk(
+        f"{doc}:{version}:{rank}", "text", doc, doc, "guide", "s", f"{doc}.md", rank,
+        version=version,
+    )  # fmt: skip
+    return ScoredChunk(chunk, 1.0 - rank / 10, rank)
 
 
 def test_each_document_keeps_the_version_of_its_best_chunk() -> None:
