@@ -30,6 +30,7 @@ from ingest.languages import with_languages
 from ingest.loaders import FORMAT_PREFERENCE, format_of, load_document, parse_limits
 from ingest.loaders.pdf import cancel_prefetched, prefetch_pdfs
 from ingest.manifest import FailedEntry, FileEntry, Manifest, file_sha256, now_iso
+from ingest.memory import release_free_memory
 
 if TYPE_CHECKING:
     from assistant.container import Container
@@ -211,7 +212,10 @@ class Ingestor:
         the store's writer lock (`StoreBusyError` when another writer keeps it past
         `ingest.lock_timeout_s`)."""
         with self.lock.held("ingest"):
-            return self._run(paths, rebuild, progress)
+            try:
+                return self._run(paths, rebuild, progress)
+            finally:
+                release_free_memory()
 
     def _run(
         self, paths: Sequence[Path] | None, rebuild: bool, progress: ProgressCallback | None
