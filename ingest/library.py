@@ -178,12 +178,18 @@ class Library:
         return backup
 
     def _restore(self, target: Path, backup: Path | None) -> None:
-        """Put back the file an upload replaced (and its chunks), or remove the failed upload."""
-        if backup is None:
-            target.unlink(missing_ok=True)
+        """Put back the file an upload replaced (and its chunks; re-ingesting it clears the
+        failure), or remove the failed upload and the failure its ingest recorded: the uploader
+        got the reason, and no file is left to list."""
+        if backup is not None:
+            os.replace(backup, target)
+            self._ingest_one(target)
             return
-        os.replace(backup, target)
-        self._ingest_one(target)
+        target.unlink(missing_ok=True)
+        with self._ingestor.lock.held("upload"):
+            manifest = Manifest.load(self._settings.manifest_path)
+            if manifest.failed.pop(display_path(target), None) is not None:
+                manifest.save(self._settings.manifest_path)
 
     def _ingest_one(self, path: Path) -> FileOutcome:
         report = self._ingestor.run([path])

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
+from ingest.manifest import Manifest
 from tests.api.conftest import ADMIN_KEY, admin, app_for
 from tests.conftest import Stack
 
@@ -195,6 +196,7 @@ def test_refused_uploads_change_nothing(
     if status == 422:
         assert response.json()["reason"] == needle
     assert (small_stack.store.count(), doc_ids(client)) == before
+    assert Manifest.load(small_stack.settings.manifest_path).failed == {}
     uploads = small_stack.settings.uploads_dir
     assert (
         not uploads.exists() or [p.name for p in uploads.iterdir() if p.name != ".incoming"] == []
