@@ -33,6 +33,8 @@ from ingest.pipeline import Ingestor
 CORPUS = PROJECT_ROOT / "corpus"
 SHARED = PROJECT_ROOT.parent / "shared" / "datasets"
 PDF_STRESS = SHARED / "pdf-stress"
+SMALL_CORPUS = ("european-clusters-alliance.md", "eca-members.md", "what-are-clusters.md")
+"""Three starter documents: a store small enough to build in every test that writes."""
 
 
 @pytest.fixture(scope="session")

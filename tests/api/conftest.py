@@ -22,10 +22,9 @@ from assistant.embedder import SentenceTransformerEmbedder
 from assistant.settings import ApiSettings
 from assistant.storage.feedback import FeedbackStore
 from assistant.storage.unanswered import UnansweredStore
-from tests.conftest import CORPUS, MemoEmbedder, Stack
+from tests.conftest import CORPUS, SMALL_CORPUS, MemoEmbedder, Stack
 
 ADMIN_KEY = "test-admin-key-0123456789"
-SMALL_CORPUS = ("european-clusters-alliance.md", "eca-members.md", "what-are-clusters.md")
 
 
 def app_for(stack: Stack, feedback_db: Path | None = None, **api: Any) -> FastAPI:

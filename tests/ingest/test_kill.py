@@ -21,11 +21,9 @@ import pytest
 
 from assistant.settings import PROJECT_ROOT
 from ingest.manifest import Manifest
-from tests.conftest import CORPUS, Stack
+from tests.conftest import CORPUS, SMALL_CORPUS, Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-FILES = ("european-clusters-alliance.md", "eca-members.md", "what-are-clusters.md")
 
 CHILD = """
 import os, signal, sys
@@ -99,7 +97,7 @@ def snapshot(stack: Stack) -> dict[str, Any]:
 def corpus(root: Path) -> Path:
     folder = root / "corpus"
     folder.mkdir(parents=True)
-    for name in FILES:
+    for name in SMALL_CORPUS:
         shutil.copy(CORPUS / name, folder)
     return folder
 
