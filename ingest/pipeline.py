@@ -130,6 +130,21 @@ def _is_under(key: str, roots: Sequence[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 
 
+def record_failures(
+    manifest: Manifest, roots: list[Path], seen: set[str], report: IngestReport
+) -> None:
+    """Keep a run's failures in the manifest for the admin (saved by the caller), and drop
+    earlier ones of files that now succeeded or are gone from under `roots`."""
+    for key in list(manifest.failed):
+        if key not in seen and _is_under(key, roots):
+            del manifest.failed[key]
+    for outcome in report.outcomes:
+        if outcome.status == Status.FAILED:
+            manifest.failed[outcome.path] = FailedEntry(outcome.reason or "failed", now_iso())
+        else:
+            manifest.failed.pop(outcome.path, None)
+
+
 @dataclass
 class _Candidate:
     key: str
@@ -254,26 +269,12 @@ class Ingestor:
         finally:
             cancel_prefetched()
         self._write(manifest, candidates, report, progress)
-        self._record_failures(manifest, roots, set(keys), report)
+        record_failures(manifest, roots, set(keys), report)
         manifest.writing = False
         manifest.save(manifest_path)
         report.outcomes.sort(key=lambda o: o.path)
         report.seconds = time.perf_counter() - started
         return report
-
-    def _record_failures(
-        self, manifest: Manifest, roots: list[Path], seen: set[str], report: IngestReport
-    ) -> None:
-        """Keep this run's failures in the manifest for the admin (saved by the caller), and
-        drop earlier ones of files that now succeeded or are gone."""
-        for key in list(manifest.failed):
-            if key not in seen and _is_under(key, roots):
-                del manifest.failed[key]
-        for outcome in report.outcomes:
-            if outcome.status == Status.FAILED:
-                manifest.failed[outcome.path] = FailedEntry(outcome.reason or "failed", now_iso())
-            else:
-                manifest.failed.pop(outcome.path, None)
 
     def _prefetch(
         self, manifest: Manifest, keys: dict[str, Path], shas: dict[str, str | OSError]
