@@ -135,7 +135,7 @@ class Library:
             try:
                 tmp.write_bytes(data)
                 try:
-                    document = load_document(tmp, *parse_limits(self._settings))
+                    document = load_document(tmp, *parse_limits(self._settings), keep_parse=True)
                 except LoadError as exc:
                     raise UploadError("invalid", str(exc), exc.reason.value) from exc
                 key = display_path(target)

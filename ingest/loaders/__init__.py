@@ -30,10 +30,12 @@ def load_document(
     pdf_timeout_s: float = 60.0,
     pdf_memory_mb: int = DEFAULT_MEMORY_MB,
     max_text_mb: float = MAX_TEXT_MB,
+    keep_parse: bool = False,
 ) -> LoadedDocument:
     """Load any supported file; raises `LoadError` when it cannot be read (a PDF parsed in a
     worker process within `pdf_timeout_s` and `pdf_memory_mb`, a text no larger than
-    `max_text_mb`)."""
+    `max_text_mb`). `keep_parse`: a PDF's parse is kept for the next load of the same bytes
+    (a checked upload, ingested next)."""
     fmt = format_of(path)
     if fmt in ("md", "txt"):
         size = path.stat().st_size
@@ -47,7 +49,7 @@ def load_document(
     if fmt == "txt":
         return load_text(path)
     if fmt == "pdf":
-        return load_pdf(path, timeout_s=pdf_timeout_s, memory_mb=pdf_memory_mb)
+        return load_pdf(path, pdf_timeout_s, pdf_memory_mb, keep=keep_parse)
     raise LoadError(FailureReason.UNSUPPORTED, f"unsupported file type {path.suffix!r}")
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from assistant.embedder import SentenceTransformerEmbedder
 from ingest.errors import UploadError
 from ingest.library import Library, check_content, safe_filename
 from tests.api.conftest import MemoEmbedder, build_small_stack
+from tests.conftest import CORPUS
 
 
 @pytest.mark.unit
@@ -56,8 +60,6 @@ def test_an_upload_is_ingested_alone_and_deleted_alone(
     embedder: SentenceTransformerEmbedder,
     reader_embedder: SentenceTransformerEmbedder,
 ) -> None:
-    from pathlib import Path
-
     stack = build_small_stack(
         Path(str(tmp_path)), MemoEmbedder(embedder), MemoEmbedder(reader_embedder)
     )
@@ -75,3 +77,34 @@ def test_an_upload_is_ingested_alone_and_deleted_alone(
     assert not (stack.settings.uploads_dir / "notes.md").exists()
     report = library.reindex()
     assert (report.indexed, report.unchanged, report.failed) == (0, 3, 0)
+
+
+@pytest.mark.integration
+def test_an_uploaded_pdf_is_parsed_once(
+    tmp_path: Path,
+    embedder: SentenceTransformerEmbedder,
+    reader_embedder: SentenceTransformerEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The upload is parsed in staging to be checked; its ingest reuses that parse."""
+    from ingest.loaders import pdf
+
+    stack = build_small_stack(tmp_path, MemoEmbedder(embedder), MemoEmbedder(reader_embedder))
+
+    parses: list[str] = []
+    real_pool = pdf._worker_pool
+
+    class CountingPool:
+        def __init__(self, pool: Any) -> None:
+            self._pool = pool
+
+        def schedule(self, fn: Any, args: tuple[Any, ...], timeout: float) -> Any:
+            parses.append(Path(args[0]).name)
+            return self._pool.schedule(fn, args=args, timeout=timeout)
+
+    monkeypatch.setattr(pdf, "_worker_pool", lambda *a: CountingPool(real_pool(*a)))
+    data = (CORPUS / "pdf" / "cluster-organisations.pdf").read_bytes()
+    result = Library.for_container(stack.container).add("organisations.pdf", data)
+    assert result.status == "indexed" and result.chunks > 0
+    assert parses == ["organisations.pdf"]
+    assert pdf._kept is None
