@@ -295,12 +295,12 @@ def _digest(path: Path) -> str:
 
 
 def _take_kept(path: Path) -> dict[str, Any] | None:
-    """The kept parse when `path` holds the same bytes (given out once), else None."""
+    """The kept parse when `path` holds the same bytes, else None; either way it is dropped
+    (an upload refused after its check leaves nothing kept past the next parse)."""
     global _kept
-    kept = _kept
+    kept, _kept = _kept, None
     if kept is None or kept[0] != _digest(path):
         return None
-    _kept = None
     return kept[1]
 
 
@@ -311,7 +311,7 @@ def parse_pdf_with_timeout(
     `LoadError` raised past `timeout_s` (`timeout`), or when parsing needs more memory
     (`too_large`).
 
-    With `keep`, the parse is kept for the next call on a file with the same bytes (one, once):
+    With `keep`, the parse is kept for the next call, if that call is on the same bytes:
     an upload is parsed in staging to be checked, then ingested from its final place, and the
     second parse would repeat the first (about 5 s of a 73 s real-policy upload, measured
     2026-12-07, Intel Xeon 2 cores)."""
