@@ -8,10 +8,13 @@ collection is in cosine space, and telemetry is off.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
+from typing import Any, TypeVar
 
+import httpx
 import numpy as np
 
 from assistant.errors import InvalidFilterError, StoreUnavailableError
@@ -33,6 +36,23 @@ READ_PAGE = 5000
 LAYOUT_VERSION = "3"
 """What a stored chunk holds (ids, metadata keys, unit vectors): bump it when that changes, and
 every store built before is re-ingested (it is part of the ingest fingerprint)."""
+
+T = TypeVar("T")
+RETRY_DELAY_S = 0.05
+
+
+def read_again_once(read: Callable[[], T]) -> T:
+    """`read()`, made once more when the connection to a Chroma server failed under it.
+
+    The server's client reuses keep-alive connections, and a request sent on one that has just
+    gone away fails in transport (seen once in 72,049 soak requests against `serve-cluster`:
+    "[Errno 9] Bad file descriptor", a 503). A read changes nothing, so it is sent again, on a
+    fresh connection; a second failure is the store's and is reported."""
+    try:
+        return read()
+    except httpx.TransportError:
+        time.sleep(RETRY_DELAY_S)
+        return read()
 
 
 def build_where(filters: Filters | None) -> dict[str, Any] | None:
@@ -216,7 +236,9 @@ class ChunkStore:
         if not chunk_ids or not self._multilingual_current(model):
             return {}
         try:
-            result = self.multilingual.get(ids=list(chunk_ids), include=["embeddings"])
+            result = read_again_once(
+                lambda: self.multilingual.get(ids=list(chunk_ids), include=["embeddings"])
+            )
         except Exception as exc:
             raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
         vectors = result["embeddings"] if result["embeddings"] is not None else []
@@ -230,7 +252,11 @@ class ChunkStore:
         name alone, is not counted: Chroma's `$ne` would match a missing key)."""
         others = [c for c in EU_LANGUAGES if c != code]
         try:
-            found = self.multilingual.get(where={"language": {"$in": others}}, limit=1, include=[])
+            found = read_again_once(
+                lambda: self.multilingual.get(
+                    where={"language": {"$in": others}}, limit=1, include=[]
+                )
+            )
         except Exception as exc:
             raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
         return bool(found["ids"])
@@ -244,11 +270,13 @@ class ChunkStore:
         if not self._multilingual_current(model):
             return []
         try:
-            result = self.multilingual.query(
-                query_embeddings=[vector.tolist()],
-                n_results=k,
-                where=build_where(filters),
-                include=["distances"],
+            result = read_again_once(
+                lambda: self.multilingual.query(
+                    query_embeddings=[vector.tolist()],
+                    n_results=k,
+                    where=build_where(filters),
+                    include=["distances"],
+                )
             )
         except InvalidFilterError:
             raise
@@ -314,8 +342,11 @@ class ChunkStore:
         if not chunk_ids:
             return {}
         try:
-            result = collection.get(
-                where={"chunk_id": {"$in": list(chunk_ids)}}, include=["metadatas", "embeddings"]
+            result = read_again_once(
+                lambda: collection.get(
+                    where={"chunk_id": {"$in": list(chunk_ids)}},
+                    include=["metadatas", "embeddings"],
+                )
             )
         except Exception as exc:
             raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
@@ -336,13 +367,15 @@ class ChunkStore:
         name = self._settings.chroma.collection
         cached = self.collection
         try:
-            current = self._client.get_collection(name, embedding_function=None)
+            current = read_again_once(
+                lambda: self._client.get_collection(name, embedding_function=None)
+            )
             if current.id != cached.id:  # dropped and re-created by another process (a rebuild)
                 with self._lock:
                     self._collection, self._units, self._reader = current, None, None
                     self._e5, self._e5_units = None, None
             metadata = current.metadata or {}
-            return int(current.count()), metadata.get(REVISION_KEY)
+            return int(read_again_once(current.count)), metadata.get(REVISION_KEY)
         except Exception as exc:
             raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
 
@@ -353,7 +386,7 @@ class ChunkStore:
     def count(self) -> int:
         """Number of chunks stored."""
         try:
-            return int(self.collection.count())
+            return int(read_again_once(self.collection.count))
         except StoreUnavailableError:
             raise
         except Exception as exc:
@@ -391,7 +424,7 @@ class ChunkStore:
         merged: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
         offset = 0
         while True:
-            page = source.get(limit=READ_PAGE, offset=offset, **kwargs)
+            page = read_again_once(partial(source.get, limit=READ_PAGE, offset=offset, **kwargs))
             ids = list(page["ids"])
             merged["ids"] += ids
             for field in ("documents", "metadatas"):
@@ -410,7 +443,8 @@ class ChunkStore:
         }
         id_list = list(ids)
         for start in range(0, len(id_list), READ_PAGE):
-            page = self.collection.get(ids=id_list[start : start + READ_PAGE], include=include)
+            part = id_list[start : start + READ_PAGE]
+            page = read_again_once(partial(self.collection.get, ids=part, include=include))
             merged["ids"] += list(page["ids"])
             for field in ("documents", "metadatas", "embeddings"):
                 values = page.get(field)
@@ -527,11 +561,13 @@ class ChunkStore:
         """The `k` chunks nearest to `vector`, best first; score = cosine similarity."""
         where = build_where(filters)
         try:
-            result = self.collection.query(
-                query_embeddings=[vector.tolist()],
-                n_results=k,
-                where=where,
-                include=["documents", "metadatas", "distances"],
+            result = read_again_once(
+                lambda: self.collection.query(
+                    query_embeddings=[vector.tolist()],
+                    n_results=k,
+                    where=where,
+                    include=["documents", "metadatas", "distances"],
+                )
             )
         except InvalidFilterError:
             raise

@@ -1,10 +1,12 @@
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
 from assistant.errors import InvalidFilterError
-from assistant.storage.store import ChunkStore, build_where
+from assistant.settings import ChromaSettings
+from assistant.storage.store import ChunkStore, build_where, read_again_once
 from assistant.types import Chunk
 from tests.conftest import make_settings
 
@@ -68,3 +70,61 @@ def test_signature_changes_with_every_write_and_is_seen_by_another_process(
     assert other.signature() == rewritten
     other.delete_ids(["d:0"])
     assert store.signature() == other.signature() != rewritten
+
+
+@pytest.mark.unit
+def test_a_read_is_sent_again_once_after_a_transport_failure() -> None:
+    calls: list[int] = []
+
+    def flaky() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise httpx.ReadError("[Errno 9] Bad file descriptor")
+        return 7
+
+    assert read_again_once(flaky) == 7 and len(calls) == 2
+
+    def down() -> int:
+        raise httpx.ConnectError("connection refused")
+
+    with pytest.raises(httpx.ConnectError):
+        read_again_once(down)
+
+    def wrong() -> int:
+        calls.append(1)
+        raise ValueError("not a transport failure")
+
+    calls.clear()
+    with pytest.raises(ValueError):
+        read_again_once(wrong)
+    assert len(calls) == 1
+
+
+@pytest.mark.integration
+@pytest.mark.enable_socket
+def test_reads_from_a_chroma_server_go_on_after_it_restarts(tmp_path: Path) -> None:
+    """A real `chroma run`: the store's client keeps pooled connections across the restart,
+    and its reads (count, query, get) answer afterwards."""
+    from cli.cluster import chroma_server, free_port
+
+    port = free_port()
+    server = chroma_server(tmp_path / "chroma-server", port, tmp_path / "chroma.log")
+    server.start()
+    try:
+        server.wait_ready(60)
+        settings = make_settings(tmp_path / "data").model_copy(
+            update={"chroma": ChromaSettings(mode="http", port=port)}
+        )
+        store = ChunkStore(settings)
+        chunk = Chunk("c1", "Clusters grow.", "doc", "Doc", "other", "test", "doc.md", 0)
+        vector = np.ones(384, dtype=np.float32) / np.sqrt(384)
+        store.upsert([chunk], vector[None, :])
+        assert store.count() == 1
+        server.stop()
+        server.start()
+        server.wait_ready(60)
+        assert store.count() == 1
+        assert [h.chunk.id for h in store.query(vector, 1)] == ["c1"]
+        assert store.ids_where({"doc_id": "doc"}) == ["c1"]
+    finally:
+        server.stop()
