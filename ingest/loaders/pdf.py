@@ -15,7 +15,6 @@ outline, and a title that is a file name or a placeholder is taken from the firs
 from __future__ import annotations
 
 import copy
-import hashlib
 import multiprocessing
 import os
 import re
@@ -52,6 +51,7 @@ from ingest.loaders.pdf_layout import (
     title_from_first_page,
     top_numbered_style,
 )
+from ingest.manifest import file_sha256
 
 _META_KEYS = {
     "/DocId": "id",
@@ -290,16 +290,12 @@ def cancel_prefetched() -> None:
         future.cancel()
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _take_kept(path: Path) -> dict[str, Any] | None:
     """The kept parse when `path` holds the same bytes, else None; either way it is dropped
     (an upload refused after its check leaves nothing kept past the next parse)."""
     global _kept
     kept, _kept = _kept, None
-    if kept is None or kept[0] != _digest(path):
+    if kept is None or kept[0] != file_sha256(path):
         return None
     return kept[1]
 
@@ -327,7 +323,7 @@ def parse_pdf_with_timeout(
     try:
         parsed = dict(future.result())
         if keep:
-            _kept = (_digest(path), copy.deepcopy(parsed))
+            _kept = (file_sha256(path), copy.deepcopy(parsed))
         return parsed
     except FutureTimeout:
         raise LoadError(
