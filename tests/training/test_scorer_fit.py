@@ -10,7 +10,7 @@ import pytest
 from assistant.answer.features import UNIT_FEATURES
 from evals.datasets import EvalCase
 from training.scorer.collect import CaseRows, load, save, unit_label
-from training.scorer.fit import balanced_accuracy, choose_threshold, fit
+from training.scorer.fit import balanced_accuracy, choose_threshold, fit, informative
 
 pytestmark = pytest.mark.unit
 
@@ -78,3 +78,21 @@ def test_rows_round_trip_through_the_cache_and_a_changed_key_misses(tmp_path: Pa
     assert loaded is not None and [r.case_id for r in loaded] == [r.case_id for r in original]
     assert np.allclose(loaded[1].features, original[1].features)
     assert load(tmp_path / "a.npz", "k2") is None
+
+
+def test_a_collection_whose_scores_do_not_separate_does_not_move_the_threshold() -> None:
+    low = np.linspace(0.1, 0.4, 10)
+    p_a = np.concatenate([np.linspace(0.6, 0.9, 10), low])
+    p_b = np.concatenate([np.linspace(0.45, 0.9, 10), low])
+    # Ranked no better than chance (AUC 0.5), yet its balanced accuracy peaks at 0.6-0.7,
+    # where it would decline half of b's answerable questions.
+    p_noise = np.concatenate([[0.7] * 5 + [0.05] * 5, [0.6] * 10])
+    answerable = np.tile(np.repeat([True, False], 10), 3)
+    p = np.concatenate([p_a, p_b, p_noise])
+    names = ["a"] * 20 + ["b"] * 20 + ["noise"] * 20
+    assert informative(p_a, answerable[:20]) and not informative(p_noise, answerable[40:])
+    t = choose_threshold(p, answerable, names)
+    assert balanced_accuracy(p_a, answerable[:20], t) == 1.0
+    assert balanced_accuracy(p_b, answerable[20:40], t) == 1.0
+    # With no informative collection, every collection votes.
+    assert 0.6 < choose_threshold(p_noise, answerable[40:], ["noise"] * 20) <= 0.7

@@ -13,8 +13,12 @@ Its inputs are chosen from a small family of feature sets
 fitted on the other training collections' rows and scored on the left-out one, and the set with
 the best mean balanced accuracy wins. So the inputs, the weights and the threshold are all chosen
 without the collection a leave-one-out fold reports. The threshold maximises the mean, over the
-training collections, of balanced accuracy (answerable questions answered, unanswerable ones
-declined).
+training collections whose P(answerable) tells their answerable questions from the rest better
+than chance (`informative`), of balanced accuracy (answerable questions answered, unanswerable
+ones declined). A collection where the fitted model ranks no better than a coin (the stress PDFs:
+English questions over German and OCR'd text) says nothing about where the line lies, only
+where its noise happens to peak, and used to pull the threshold with it (`docs/decisions.md`,
+"Who sets the answerability threshold").
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import mannwhitneyu
 from sklearn.linear_model import LogisticRegression
 
 from assistant.answer.answerability import QUESTION_FEATURES, summarise
@@ -132,11 +137,27 @@ def balanced_accuracy(p: np.ndarray, answerable: np.ndarray, threshold: float) -
     return float(np.mean(parts)) if parts else 0.0
 
 
+SIGNIFICANCE = 0.05
+"""A collection informs the threshold when its P(answerable) ranks its answerable questions
+above its unanswerable ones at this one-sided significance (the conventional 5 %)."""
+
+
+def informative(p: np.ndarray, answerable: np.ndarray) -> bool:
+    """Whether `p` puts answerable questions above the rest better than chance: a one-sided
+    Mann–Whitney U test (the rank test behind the AUC) at `SIGNIFICANCE`."""
+    pos, neg = p[answerable], p[~answerable]
+    if not len(pos) or not len(neg):
+        return False
+    return bool(mannwhitneyu(pos, neg, alternative="greater").pvalue < SIGNIFICANCE)
+
+
 def choose_threshold(p: np.ndarray, answerable: np.ndarray, collections: Sequence[str]) -> float:
-    """The threshold maximising mean balanced accuracy over the collections (ties: the lower,
-    which answers more)."""
+    """The threshold maximising mean balanced accuracy over the `informative` collections (all
+    of them when none is; ties: the lower, which answers more)."""
     names = sorted(set(collections))
     groups = {n: np.array([c == n for c in collections]) for n in names}
+    voting = {n: g for n, g in groups.items() if informative(p[g], answerable[g])}
+    groups = voting or groups
     candidates = np.unique(np.round(np.concatenate([[0.0], p, [1.0]]), 4))
     best, best_score = 0.5, -1.0
     for t in candidates:
