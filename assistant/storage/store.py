@@ -55,6 +55,18 @@ def read_again_once(read: Callable[[], T]) -> T:
         return read()
 
 
+def answered(read: Callable[[], T], failure: str = "the Chroma store did not answer") -> T:
+    """`read()` sent once more after a transport failure (`read_again_once`), any other failure
+    reported as the store's (`StoreUnavailableError`, "`failure`: …"); a filter Chroma rejects
+    and a store already reported unavailable pass through as they are."""
+    try:
+        return read_again_once(read)
+    except (InvalidFilterError, StoreUnavailableError):
+        raise
+    except Exception as exc:
+        raise StoreUnavailableError(f"{failure}: {exc}") from exc
+
+
 def build_where(filters: Filters | None) -> dict[str, Any] | None:
     """Translate ``{"doc_type": "event", "year": [2023, 2024]}`` into a Chroma ``where`` clause."""
     if not filters:
@@ -235,12 +247,9 @@ class ChunkStore:
         """Stored multilingual vectors of chunks by id (none when made by another model)."""
         if not chunk_ids or not self._multilingual_current(model):
             return {}
-        try:
-            result = read_again_once(
-                lambda: self.multilingual.get(ids=list(chunk_ids), include=["embeddings"])
-            )
-        except Exception as exc:
-            raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
+        result = answered(
+            lambda: self.multilingual.get(ids=list(chunk_ids), include=["embeddings"])
+        )
         vectors = result["embeddings"] if result["embeddings"] is not None else []
         return {
             str(cid): np.asarray(vector, dtype=np.float32)
@@ -251,14 +260,9 @@ class ChunkStore:
         """Whether any chunk's language is known and is not `code` (an undetermined one, a
         name alone, is not counted: Chroma's `$ne` would match a missing key)."""
         others = [c for c in EU_LANGUAGES if c != code]
-        try:
-            found = read_again_once(
-                lambda: self.multilingual.get(
-                    where={"language": {"$in": others}}, limit=1, include=[]
-                )
-            )
-        except Exception as exc:
-            raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
+        found = answered(
+            lambda: self.multilingual.get(where={"language": {"$in": others}}, limit=1, include=[])
+        )
         return bool(found["ids"])
 
     def query_multilingual(
@@ -269,19 +273,15 @@ class ChunkStore:
         absent: the store was built without them)."""
         if not self._multilingual_current(model):
             return []
-        try:
-            result = read_again_once(
-                lambda: self.multilingual.query(
-                    query_embeddings=[vector.tolist()],
-                    n_results=k,
-                    where=build_where(filters),
-                    include=["distances"],
-                )
-            )
-        except InvalidFilterError:
-            raise
-        except Exception as exc:
-            raise StoreUnavailableError(f"the Chroma query failed: {exc}") from exc
+        result = answered(
+            lambda: self.multilingual.query(
+                query_embeddings=[vector.tolist()],
+                n_results=k,
+                where=build_where(filters),
+                include=["distances"],
+            ),
+            "the Chroma query failed",
+        )
         pairs = zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True)
         return sorted(((str(c), 1.0 - float(d)) for c, d in pairs), key=lambda p: (-p[1], p[0]))
 
@@ -341,15 +341,12 @@ class ChunkStore:
     ) -> dict[tuple[str, int], np.ndarray]:
         if not chunk_ids:
             return {}
-        try:
-            result = read_again_once(
-                lambda: collection.get(
-                    where={"chunk_id": {"$in": list(chunk_ids)}},
-                    include=["metadatas", "embeddings"],
-                )
+        result = answered(
+            lambda: collection.get(
+                where={"chunk_id": {"$in": list(chunk_ids)}},
+                include=["metadatas", "embeddings"],
             )
-        except Exception as exc:
-            raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
+        )
         vectors = result["embeddings"] if result["embeddings"] is not None else []
         return {
             (str(meta["chunk_id"]), int(meta["index"])): np.asarray(vector, dtype=np.float32)
@@ -366,18 +363,13 @@ class ChunkStore:
         """
         name = self._settings.chroma.collection
         cached = self.collection
-        try:
-            current = read_again_once(
-                lambda: self._client.get_collection(name, embedding_function=None)
-            )
-            if current.id != cached.id:  # dropped and re-created by another process (a rebuild)
-                with self._lock:
-                    self._collection, self._units, self._reader = current, None, None
-                    self._e5, self._e5_units = None, None
-            metadata = current.metadata or {}
-            return int(read_again_once(current.count)), metadata.get(REVISION_KEY)
-        except Exception as exc:
-            raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
+        current = answered(lambda: self._client.get_collection(name, embedding_function=None))
+        if current.id != cached.id:  # dropped and re-created by another process (a rebuild)
+            with self._lock:
+                self._collection, self._units, self._reader = current, None, None
+                self._e5, self._e5_units = None, None
+        metadata = current.metadata or {}
+        return int(answered(current.count)), metadata.get(REVISION_KEY)
 
     def _stamp(self) -> None:
         """Mark the store as changed (a new revision token on the chunk collection)."""
@@ -385,12 +377,7 @@ class ChunkStore:
 
     def count(self) -> int:
         """Number of chunks stored."""
-        try:
-            return int(read_again_once(self.collection.count))
-        except StoreUnavailableError:
-            raise
-        except Exception as exc:
-            raise StoreUnavailableError(f"the Chroma store did not answer: {exc}") from exc
+        return int(answered(self.collection.count))
 
     def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Insert or replace chunks with their vectors, in batches Chroma accepts."""
@@ -560,19 +547,15 @@ class ChunkStore:
     ) -> list[ScoredChunk]:
         """The `k` chunks nearest to `vector`, best first; score = cosine similarity."""
         where = build_where(filters)
-        try:
-            result = read_again_once(
-                lambda: self.collection.query(
-                    query_embeddings=[vector.tolist()],
-                    n_results=k,
-                    where=where,
-                    include=["documents", "metadatas", "distances"],
-                )
-            )
-        except InvalidFilterError:
-            raise
-        except Exception as exc:
-            raise StoreUnavailableError(f"the Chroma query failed: {exc}") from exc
+        result = answered(
+            lambda: self.collection.query(
+                query_embeddings=[vector.tolist()],
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            ),
+            "the Chroma query failed",
+        )
         ids = result["ids"][0]
         docs = (result["documents"] or [[]])[0]
         metas = (result["metadatas"] or [[]])[0]
