@@ -157,7 +157,9 @@ def chunk_units(chunk_text: str) -> list[TextUnit]:
     """The units an answer may quote from a chunk, numbered in reading order.
 
     Lead-ins ending with a colon ("… has three objectives:") and one-word fragments of prose say
-    nothing alone and are left out; a one-word list item ("Internationalisation") is kept.
+    nothing alone and are left out; a one-word list item ("Internationalisation") is kept. A line
+    staged as a chat turn (`CHAT_TURN`) gives no unit; the numbering skips its units, so stored
+    unit vectors keep their keys.
     """
     return list(_chunk_units(chunk_text))
 
@@ -182,6 +184,11 @@ def enumeration(sentence: str) -> bool:
 
 LIST_UNIT_MIN_ITEMS = 2
 """A lead-in followed by at least this many items is also one unit: the whole list."""
+CHAT_TURN = re.compile(r"^(?:system|assistant|user|human|ai|developer)\s*:", re.IGNORECASE)
+"""A line written as a turn of a conversation with a model ("System: …", "Assistant: Sure. …"):
+the labels of chat prompt formats, a closed class. Such a line in a document is a prompt
+injection's staged reply, not something the document states; it stays searchable but is never
+quoted as an answer (`tests/assistant/test_injection.py`)."""
 
 
 @lru_cache(maxsize=CHUNK_UNITS_CACHED)
@@ -228,8 +235,9 @@ def _chunk_units(chunk_text: str) -> tuple[TextUnit, ...]:
         is_item = bool(LIST_MARKER.match(line))
         if not is_item and stripped:
             close_list()
+        staged = bool(CHAT_TURN.match(plain(LIST_MARKER.sub("", stripped, count=1))))
         for unit in split_units(line):
-            if (is_item or len(unit.split()) >= 2) and not unit.endswith(":"):
+            if (is_item or len(unit.split()) >= 2) and not unit.endswith(":") and not staged:
                 enumerates = not is_item and enumeration(unit)
                 units.append(TextUnit(unit, index, is_item, number, is_list=enumerates))
                 if is_item and lead is not None:

@@ -16,17 +16,20 @@ from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
 
-# Measured 2026-12-03 (commit b32f443 and after, AMD EPYC 2 cores), the whole gold set through the
-# learned scorer and answerability (`assistant/models/scorer/`, fitted on the dev halves of gold,
-# real-policy, ClapNQ and pdf-stress): recall@5 1.0, MRR 0.964, fact hit 0.819, refusal accuracy
-# 0.833, accuracy 0.805, false refusals 0.0725. The former hand blend measured fact hit 0.947 and
-# accuracy 0.89 here (fitted to this set; docs/decisions.md, "Reading that generalises, measured").
+# Measured 2026-12-07 (commit c98145d's refitted models and after, Intel Xeon 2 cores), the whole
+# gold set through the learned scorer and answerability (`assistant/models/scorer/`, fitted on the
+# dev halves of gold, real-policy, ClapNQ and pdf-stress): recall@5 1.0, MRR 0.964, fact hit
+# 0.797, refusal accuracy 0.778 (14 of 18), accuracy 0.770, false refusals 0.058. Before the
+# threshold was set by the collections it informs (docs/decisions.md, "Who sets the
+# answerability threshold"): 0.819 / 0.833 / 0.805 / 0.0725; that change moved real-policy's
+# leave-one-out fact hit from 0.175 to 0.506. The former hand blend measured fact hit 0.947 and
+# accuracy 0.89 here (fitted to this set; "Reading that generalises, measured").
 FLOORS = {
     "recall@5": 0.97,
     "mrr": 0.93,
     "fact_hit": 0.78,
-    "refusal_accuracy": 0.78,
-    "accuracy": 0.77,
+    "refusal_accuracy": 0.75,
+    "accuracy": 0.75,
 }
 CEILINGS = {"false_refusal_rate": 0.10}
 
