@@ -48,6 +48,9 @@ _WORD = re.compile(r"[\w’'-]+")
 RESTRICTION_SHARE = 0.5  # a question term held by at most this share of a list's items narrows it
 
 
+_OWNER = re.compile(r"['’]s?$")
+
+
 def _runs(items: list[int], units: list[Unit]) -> list[list[int]]:
     """Consecutive list items of one passage, grouped into runs (one list each)."""
     runs: list[list[int]] = []
@@ -218,10 +221,17 @@ class ExtractiveComposer:
         not. Only when the best-scored unit is an entry of that list's document (or the list
         itself): when a statement outscores every entry ("Aviation Valley is located in
         south-eastern Poland" for "Is Aviation Valley in Spain?"), the list is not what the
-        question is about. None for any other question."""
-        if not yes_no(question) or compared_sides(question):
+        question is about. Any other question naming something the best list leaves out
+        ("Which association represents Estonia …?") gets the same note and the list, when no
+        entry and no read passage names it; when one does, it is answered as usual. None
+        otherwise, and for comparisons."""
+        if compared_sides(question):
             return None
-        names = named(question)
+        polar = yes_no(question)
+        # A lone capitalised word opening the question ("Roughly how many …", "Within …") is
+        # no evidence of a name; a yes/no question opens with its auxiliary anyway.
+        opening = question.split()[0] if question.split() else ""
+        names = [n for n in named(question) if polar or n != opening.rstrip(",:;")]
         listed = self._close_list(units, scores, order, 0.0) if names else None
         if not listed:
             return None
@@ -239,7 +249,7 @@ class ExtractiveComposer:
         items = [n for n in names if not self._words(n) <= frame]
         if not items:
             return None
-        item = items[0]
+        item = _OWNER.sub("", items[0])  # "Estonia's" names Estonia
         wanted = self._words(item)
         # Every entry of the list's document among the candidates: a long list spans passages.
         entries = [
@@ -249,7 +259,7 @@ class ExtractiveComposer:
         ]
         naming = [i for i in entries if self._holds(wanted, self._words(units[i].text))]
         if naming:
-            return naming, ""
+            return (naming, "") if polar else None
         passages = {u.hit.chunk.id: u.hit.chunk.text for u in units}
         if self._holds(wanted, self._words(" ".join(passages.values()))):
             return None  # named elsewhere in the passages: not a plain absence

@@ -163,6 +163,8 @@ def test_a_yes_no_question_about_membership_is_answered_from_the_list(indexed: S
     assert absent.coverage == "partial" and not absent.refused
     assert absent.answer.startswith("Estonia is not among the entries of this list")
     assert absent.citations and "Estonia" not in absent.answer.split(":", 1)[1]
+    which = assistant.answer("Which association represents Estonia in the Alliance?")
+    assert which.coverage == "partial" and which.answer.startswith("Estonia is not among")
     # A statement outscoring every entry answers; an unrelated list is no evidence of absence.
     located = assistant.answer("Is Aviation Valley in Spain?")
     assert located.answer == "Aviation Valley is located in south-eastern Poland [1]."

@@ -375,6 +375,15 @@ def test_a_yes_no_question_about_a_list_member_gets_its_entry_or_the_note() -> N
     # Not a yes/no question: the list route, not the membership note.
     listed = comp.compose("Which members are there?", emb.embed(["alliance wage"])[0], hits)
     assert listed.note == ""
+    # However the question is phrased, something the list leaves out gets the note; a
+    # question that names an entry is answered as usual, and a capital that only opens the
+    # question names nothing.
+    which = comp.compose("Which cluster is Estonia's?", emb.embed(["alliance wage"])[0], hits)
+    assert which.coverage == "partial" and which.note.startswith("Estonia is not among")
+    named = comp.compose("Which cluster is Spain's?", emb.embed(["alliance wage"])[0], hits)
+    assert named.note == "" and "Spain wage cluster" in named.answer
+    opening = comp.compose("Roughly which members?", emb.embed(["alliance wage"])[0], hits)
+    assert opening.note == ""
     # A statement that outscores every entry is the answer, not the list.
     hits = [hit("Spain hosts the alliance wage office.", 0.95, 0), hit(text, 0.9, 1)]
     stated = comp.compose("Is Estonia in the alliance?", emb.embed(["alliance wage"])[0], hits)
