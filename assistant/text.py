@@ -157,9 +157,9 @@ def chunk_units(chunk_text: str) -> list[TextUnit]:
     """The units an answer may quote from a chunk, numbered in reading order.
 
     Lead-ins ending with a colon ("… has three objectives:") and one-word fragments of prose say
-    nothing alone and are left out; a one-word list item ("Internationalisation") is kept. A line
-    staged as a chat turn (`CHAT_TURN`) gives no unit; the numbering skips its units, so stored
-    unit vectors keep their keys.
+    nothing alone and are left out; a one-word list item ("Internationalisation") is kept. The turns
+    of a staged conversation (`CHAT_TURN`) give no unit; the numbering skips their units, so
+    stored unit vectors keep their keys.
     """
     return list(_chunk_units(chunk_text))
 
@@ -184,11 +184,25 @@ def enumeration(sentence: str) -> bool:
 
 LIST_UNIT_MIN_ITEMS = 2
 """A lead-in followed by at least this many items is also one unit: the whole list."""
-CHAT_TURN = re.compile(r"^(?:system|assistant|user|human|ai|developer)\s*:", re.IGNORECASE)
+CHAT_TURN = re.compile(r"^(?P<role>system|assistant|user|human|ai|developer)\s*:", re.IGNORECASE)
 """A line written as a turn of a conversation with a model ("System: …", "Assistant: Sure. …"):
-the labels of chat prompt formats, a closed class. Such a line in a document is a prompt
-injection's staged reply, not something the document states; it stays searchable but is never
-quoted as an answer (`tests/assistant/test_injection.py`)."""
+the labels of chat prompt formats, a closed class. A passage staging a conversation — an
+assistant's turn and a turn of another role — is a prompt injection's staged reply, not
+something the document states; its turns stay searchable but are never quoted as an answer
+(`tests/assistant/test_injection.py`). One such line alone is not a conversation: a glossary's
+"AI: artificial intelligence" is quoted as any line."""
+
+
+def _staged_turns(lines: Sequence[str]) -> set[int]:
+    """The lines (by number) of a staged conversation: every `CHAT_TURN` line, when the lines
+    hold an assistant's turn and a turn of another role; none otherwise."""
+    turns = {
+        number: m.group("role").lower()
+        for number, line in enumerate(lines)
+        if (m := CHAT_TURN.match(plain(LIST_MARKER.sub("", line.strip(), count=1))))
+    }
+    roles = set(turns.values())
+    return set(turns) if "assistant" in roles and len(roles) >= 2 else set()
 
 
 @lru_cache(maxsize=CHUNK_UNITS_CACHED)
@@ -203,6 +217,7 @@ def _chunk_units(chunk_text: str) -> tuple[TextUnit, ...]:
     index = 0
     labels: list[str] | None = None
     lines = chunk_text.split("\n")
+    staged_lines = _staged_turns(lines)
     lead: tuple[int, str] | None = None  # the open lead-in: its line and text
     items: list[TextUnit] = []
 
@@ -235,7 +250,7 @@ def _chunk_units(chunk_text: str) -> tuple[TextUnit, ...]:
         is_item = bool(LIST_MARKER.match(line))
         if not is_item and stripped:
             close_list()
-        staged = bool(CHAT_TURN.match(plain(LIST_MARKER.sub("", stripped, count=1))))
+        staged = number in staged_lines
         for unit in split_units(line):
             if (is_item or len(unit.split()) >= 2) and not unit.endswith(":") and not staged:
                 enumerates = not is_item and enumeration(unit)
