@@ -30,7 +30,7 @@ from assistant.answer.features import (
     several_wanted,
     yes_no,
 )
-from assistant.answer.followup import named
+from assistant.answer.followup import POSSESSIVE_ENDING, named
 from assistant.answer.reading import Reading, Unit
 from assistant.messages import message
 from assistant.settings import AnswerSettings
@@ -46,9 +46,6 @@ _ABSENT = ("number", "date", "name", "email", "url")
 LIST_MARGIN = 0.12  # a list's passage may score this much below the best passage
 _WORD = re.compile(r"[\w’'-]+")
 RESTRICTION_SHARE = 0.5  # a question term held by at most this share of a list's items narrows it
-
-
-_OWNER = re.compile(r"['’]s?$")
 
 
 def _runs(items: list[int], units: list[Unit]) -> list[list[int]]:
@@ -230,7 +227,7 @@ class ExtractiveComposer:
         polar = yes_no(question)
         # A lone capitalised word opening the question ("Roughly how many …", "Within …") is
         # no evidence of a name; a yes/no question opens with its auxiliary anyway.
-        opening = question.split()[0] if question.split() else ""
+        opening = next(iter(question.split()), "")
         names = [n for n in named(question) if polar or n != opening.rstrip(",:;")]
         listed = self._close_list(units, scores, order, 0.0) if names else None
         if not listed:
@@ -249,7 +246,7 @@ class ExtractiveComposer:
         items = [n for n in names if not self._words(n) <= frame]
         if not items:
             return None
-        item = _OWNER.sub("", items[0])  # "Estonia's" names Estonia
+        item = POSSESSIVE_ENDING.sub("", items[0])  # "Estonia's" names Estonia
         wanted = self._words(item)
         # Every entry of the list's document among the candidates: a long list spans passages.
         entries = [

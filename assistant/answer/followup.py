@@ -37,7 +37,8 @@ FUNCTION_WORDS = frozenset(
 ELLIPTICAL_WORDS = 4  # a follow-up of at most this many words (connectives aside) is elliptical
 _QUOTED = re.compile(r"[\"“„«]([^\"”“»]{1,60})[\"”“»]")
 _CAPITALISED = re.compile(r"[A-ZÀ-Þ][\w’'.–-]*(?:\s+[A-ZÀ-Þ][\w’'.–-]*)*")
-_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+POSSESSIVE_ENDING = re.compile(r"(?:['’]s|['’])$")
+"""A possessive ending ("Estonia's", "members’"): what it names is the word without it."""
 _WORD = re.compile(r"[\w’'.-]+")
 
 
@@ -79,7 +80,7 @@ def standalone(question: str, previous: str) -> str:
     for i, word in enumerate(words):
         bare = word.strip("?.,!;:").lower()
         if bare in PRONOUNS:
-            subject = _POSSESSIVE.sub("", before[0]) + ("’s" if bare in POSSESSIVES else "")
+            subject = POSSESSIVE_ENDING.sub("", before[0]) + ("’s" if bare in POSSESSIVES else "")
             trail = word[len(word.rstrip("?.,!;:")) :]
             return " ".join([*words[:i], subject + trail, *words[i + 1 :]])
     return question
