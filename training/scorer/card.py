@@ -98,7 +98,9 @@ stored as JSON and evaluated with numpy at answer time (`assistant/answer/scorin
 - `unit.json`: P(a candidate unit — sentence, list item, whole list, table row — states what the
   question asks), from the features in `assistant/answer/features.py`;
 - `answerable.json`: P(the reading answers the question), from the reading's summary
-  (`assistant/answer/answerability.py`); declines below its threshold {answerable.threshold:.4f};
+  (`assistant/answer/answerability.py`); declines below its threshold {answerable.threshold:.4f},
+  where the training collections put the line (the median of the thresholds each would choose
+  for itself; `training/scorer/fit.py`, `choose_threshold`);
 - `unit_crosslingual.json`: the unit model fitted on the same rows without the features that
   compare the question's words with the unit's (`LEXICAL_FEATURES`), for units read across
   languages (`assistant/answer/crosslingual.py`), whose similarities come from

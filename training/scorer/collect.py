@@ -39,6 +39,15 @@ class CaseRows:
     unknown: int
     gap: float
     names_missing: float = 0.0
+    crossing: np.ndarray | None = None
+    """Per unit: whether it was read across languages (scored by the cross-language model
+    when the assistant answers; `assistant.answer.crosslingual`)."""
+
+    def crosses(self) -> np.ndarray:
+        """`crossing`, all False when not recorded."""
+        if self.crossing is None:
+            return np.zeros(len(self.labels), dtype=bool)
+        return self.crossing
 
 
 def unit_label(text: str, case: EvalCase) -> float:
@@ -70,13 +79,26 @@ def collect_case(container: Container, collection: str, case: EvalCase) -> CaseR
         unknown=len(read.unknown),
         gap=read.gap,
         names_missing=names_missing(reading.question, reading.hits),
+        crossing=(
+            reading.crossing.astype(bool)
+            if reading.crossing is not None
+            else np.zeros(len(labels), dtype=bool)
+        ),
     )
 
 
+ROWS_VERSION = 2
+"""Bumped when what a row records changes (2: each unit's `crossing`)."""
+
+
 def fingerprint(cases: list[EvalCase]) -> str:
-    """What the cached rows depend on: the features' names and the cases."""
+    """What the cached rows depend on: the row format, the features' names and the cases."""
     data = json.dumps(
-        [list(UNIT_FEATURES), [(c.id, c.question, c.required_facts) for c in cases]],
+        [
+            ROWS_VERSION,
+            list(UNIT_FEATURES),
+            [(c.id, c.question, c.required_facts) for c in cases],
+        ],
         sort_keys=True,
     )
     return hashlib.sha256(data.encode()).hexdigest()[:16]
@@ -106,8 +128,15 @@ def save(rows: list[CaseRows], path: Path, key: str) -> None:
         else np.zeros((0, len(UNIT_FEATURES)), dtype=np.float32)
     )
     labels = np.concatenate([r.labels for r in rows]) if rows else np.zeros(0, dtype=np.float32)
+    crossing = np.concatenate([r.crosses() for r in rows]) if rows else np.zeros(0, dtype=bool)
     np.savez_compressed(
-        path, features=features, labels=labels, offsets=offsets, meta=json.dumps(meta), key=key
+        path,
+        features=features,
+        labels=labels,
+        crossing=crossing,
+        offsets=offsets,
+        meta=json.dumps(meta),
+        key=key,
     )
 
 
@@ -126,6 +155,7 @@ def load(path: Path, key: str) -> list[CaseRows] | None:
             CaseRows(
                 features=data["features"][a:b],
                 labels=data["labels"][a:b],
+                crossing=data["crossing"][a:b] if "crossing" in data.files else None,
                 **m,
             )
         )

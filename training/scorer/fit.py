@@ -12,13 +12,18 @@ Its inputs are chosen from a small family of feature sets
 (`ANSWERABLE_CANDIDATES`) by leaving one *training* collection out in turn: each candidate is
 fitted on the other training collections' rows and scored on the left-out one, and the set with
 the best mean balanced accuracy wins. So the inputs, the weights and the threshold are all chosen
-without the collection a leave-one-out fold reports. The threshold maximises the mean, over the
-training collections whose P(answerable) tells their answerable questions from the rest better
-than chance (`informative`), of balanced accuracy (answerable questions answered, unanswerable
-ones declined). A collection where the fitted model ranks no better than a coin (the stress PDFs:
-English questions over German and OCR'd text) says nothing about where the line lies, only
-where its noise happens to peak, and used to pull the threshold with it (`docs/decisions.md`,
-"Who sets the answerability threshold").
+without the collection a leave-one-out fold reports. The threshold is the median of the
+thresholds the training collections would each choose for themselves (the middle of those at
+which its balanced accuracy — answerable questions answered, unanswerable ones declined — is
+highest): each collection is one sample of the collections the assistant will meet, and the
+median proposal is where an unseen one's best threshold most likely lies, whichever collection's
+accuracy curve is steepest (it replaced the maximum of their mean balanced accuracy;
+`docs/decisions.md`, "The threshold the collections propose"). Only collections whose
+P(answerable) tells their answerable questions from the rest better than chance
+(`informative`) propose. A collection where the fitted model ranks no better than a coin (the
+stress PDFs: English questions over German and OCR'd text) says nothing about where the line
+lies, only where its noise happens to peak, and used to pull the threshold with it
+(`docs/decisions.md`, "Who sets the answerability threshold").
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
 
 import numpy as np
 from scipy.stats import mannwhitneyu
@@ -105,11 +111,25 @@ def fit_units(rows: Sequence[CaseRows], features: tuple[str, ...] = UNIT_FEATURE
     return _logistic(x[keep][:, columns], y[keep], weights[keep], features)
 
 
-def question_matrix(rows: Sequence[CaseRows], units: LinearModel) -> np.ndarray:
-    """`QUESTION_FEATURES` of each question, its units scored by `units`."""
+def unit_scores(
+    row: CaseRows, units: LinearModel, crosslingual: LinearModel | None = None
+) -> np.ndarray:
+    """Each unit's score as the assistant gives it: units read across languages by
+    `crosslingual` (when given), the others by `units`."""
+    scores = units.predict(row.features, UNIT_FEATURES)
+    cross = row.crosses()
+    if crosslingual is not None and cross.any():
+        scores[cross] = crosslingual.predict(row.features[cross], UNIT_FEATURES)
+    return scores
+
+
+def question_matrix(
+    rows: Sequence[CaseRows], units: LinearModel, crosslingual: LinearModel | None = None
+) -> np.ndarray:
+    """`QUESTION_FEATURES` of each question, its units scored as in `unit_scores`."""
     out = []
     for r in rows:
-        scores = units.predict(r.features, UNIT_FEATURES)
+        scores = unit_scores(r, units, crosslingual)
         summary = summarise(
             scores, r.features, UNIT_FEATURES, r.passage_top, r.unknown, r.gap, r.names_missing
         )
@@ -151,22 +171,29 @@ def informative(p: np.ndarray, answerable: np.ndarray) -> bool:
     return bool(mannwhitneyu(pos, neg, alternative="greater").pvalue < SIGNIFICANCE)
 
 
+def best_thresholds(p: np.ndarray, answerable: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """The `candidates` at which one collection's balanced accuracy is highest."""
+    scores = np.array([balanced_accuracy(p, answerable, float(t)) for t in candidates])
+    return np.asarray(candidates[scores >= scores.max() - 1e-9])
+
+
 def choose_threshold(p: np.ndarray, answerable: np.ndarray, collections: Sequence[str]) -> float:
-    """The threshold maximising mean balanced accuracy over the `informative` collections (all
-    of them when none is; ties: the lower, which answers more)."""
+    """Where the `informative` collections (all of them when none is) put the line: the middle
+    of the thresholds at which every one of them has its highest balanced accuracy, when they
+    share any; otherwise each proposes the middle of its own best thresholds and the median
+    proposal is the threshold."""
     names = sorted(set(collections))
     groups = {n: np.array([c == n for c in collections]) for n in names}
     voting = {n: g for n, g in groups.items() if informative(p[g], answerable[g])}
     groups = voting or groups
+    # Candidates: every training score (and 0, 1), so a collection's interval of best
+    # thresholds is sampled wherever any collection's questions fall.
     candidates = np.unique(np.round(np.concatenate([[0.0], p, [1.0]]), 4))
-    best, best_score = 0.5, -1.0
-    for t in candidates:
-        score = float(
-            np.mean([balanced_accuracy(p[g], answerable[g], float(t)) for g in groups.values()])
-        )
-        if score > best_score + 1e-9:
-            best, best_score = float(t), score
-    return best
+    best = [best_thresholds(p[g], answerable[g], candidates) for g in groups.values()]
+    shared = reduce(np.intersect1d, best)
+    if len(shared):  # thresholds every collection finds best: the middle of them
+        return float(np.median(shared))
+    return float(np.median([np.median(b) for b in best]))
 
 
 def _answerable_weights(rows: Sequence[CaseRows]) -> np.ndarray:
@@ -222,8 +249,10 @@ def choose_features(rows: Sequence[CaseRows]) -> tuple[tuple[str, ...], dict[str
     for held in names:
         train = [r for r in rows if r.collection != held]
         test = [r for r in rows if r.collection == held]
-        units = fit_units(train)
-        folds.append((train, question_matrix(train, units), test, question_matrix(test, units)))
+        units, other = fit_units(train), fit_units(train, CROSSLINGUAL_FEATURES)
+        folds.append(
+            (train, question_matrix(train, units, other), test, question_matrix(test, units, other))
+        )
     scores: dict[str, float] = {}
     for candidate in ANSWERABLE_CANDIDATES:
         values = [
@@ -246,9 +275,10 @@ def reachable(row: CaseRows) -> bool:
 def fit(rows: Sequence[CaseRows]) -> Fitted:
     """Both models on `rows` (the dev halves of the training collections)."""
     units = fit_units(rows)
+    crosslingual = fit_units(rows, CROSSLINGUAL_FEATURES)
     decided = [r for r in rows if reachable(r)]
     features, candidates = choose_features(decided)
-    answerable = fit_answerable(decided, question_matrix(decided, units), features)
+    answerable = fit_answerable(decided, question_matrix(decided, units, crosslingual), features)
     card = {"answerable_candidates": candidates}
     answerable = LinearModel(
         answerable.features,
@@ -259,4 +289,4 @@ def fit(rows: Sequence[CaseRows]) -> Fitted:
         answerable.threshold,
         card,
     )
-    return Fitted(units, answerable, fit_units(rows, CROSSLINGUAL_FEATURES))
+    return Fitted(units, answerable, crosslingual)

@@ -15,12 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.features import UNIT_FEATURES
 from assistant.answer.scoring import (
     ANSWERABLE_MODEL,
     CROSSLINGUAL_UNIT_MODEL,
     UNIT_MODEL,
-    LinearModel,
 )
 from assistant.container import Container
 from evals.metrics import auc
@@ -29,7 +27,7 @@ from evals.splits import select
 from evals.suite import answering_with
 from training.scorer.collect import CaseRows, collect
 from training.scorer.collections import open_collection
-from training.scorer.fit import Fitted, fit, question_matrix
+from training.scorer.fit import Fitted, fit, question_matrix, unit_scores
 
 FIGURES = (
     "cases",
@@ -80,25 +78,25 @@ def save(fitted: Fitted, directory: Path) -> None:
         fitted.crosslingual.save(directory / CROSSLINGUAL_UNIT_MODEL)
 
 
-def unit_auc(model: LinearModel, rows: Sequence[CaseRows]) -> float:
-    """AUC of the unit model separating units that state a fact from those that do not."""
+def unit_auc(fitted: Fitted, rows: Sequence[CaseRows]) -> float:
+    """AUC of the unit scores separating units that state a fact from those that do not."""
     pos: list[float] = []
     neg: list[float] = []
     for r in rows:
         if not len(r.labels):
             continue
-        p = model.predict(r.features, UNIT_FEATURES)
+        p = unit_scores(r, fitted.units, fitted.crosslingual)
         pos += [float(v) for v, y in zip(p, r.labels, strict=True) if y > 0]
         neg += [float(v) for v, y in zip(p, r.labels, strict=True) if y == 0]
     return round(auc(pos, neg), 4) if pos and neg else 0.0
 
 
-def top1(model: LinearModel, rows: Sequence[CaseRows]) -> float:
+def top1(fitted: Fitted, rows: Sequence[CaseRows]) -> float:
     """Share of answerable questions with a labelled unit whose best-scored unit states one."""
     wins = []
     for r in rows:
         if r.answerable and len(r.labels) and r.labels.max() > 0:
-            p = model.predict(r.features, UNIT_FEATURES)
+            p = unit_scores(r, fitted.units, fitted.crosslingual)
             wins.append(float(r.labels[int(np.argmax(p))] > 0))
     return round(float(np.mean(wins)), 4) if wins else 0.0
 
@@ -107,7 +105,9 @@ def answerable_auc(fitted: Fitted, rows: Sequence[CaseRows]) -> float:
     """AUC of P(answerable) separating answerable questions from the rest."""
     if not rows:
         return 0.0
-    p = fitted.answerable.predict(question_matrix(rows, fitted.units), fitted.answerable.features)
+    p = fitted.answerable.predict(
+        question_matrix(rows, fitted.units, fitted.crosslingual), fitted.answerable.features
+    )
     pos = [float(v) for v, r in zip(p, rows, strict=True) if r.answerable]
     neg = [float(v) for v, r in zip(p, rows, strict=True) if not r.answerable]
     return round(auc(pos, neg), 4) if pos and neg else 0.0
@@ -144,8 +144,8 @@ def loco(
             "trained_on": [n for n in names if n != held],
             "threshold": round(fitted.answerable.threshold, 4),
             "inputs": list(fitted.answerable.features),
-            "unit_auc": unit_auc(fitted.units, test_rows),
-            "top1": top1(fitted.units, test_rows),
+            "unit_auc": unit_auc(fitted, test_rows),
+            "top1": top1(fitted, test_rows),
             "answerable_auc": answerable_auc(fitted, test_rows),
             "learned": evaluate(base, held, scorer="learned", scorer_dir=fold),
         }
