@@ -406,12 +406,12 @@ class ChunkStore:
     def _get_all(self, collection: Any = None, **kwargs: Any) -> dict[str, list[Any]]:
         """`get` over every matching row of `collection` (default: the chunks), a page at a
         time: one unbounded get of a large collection fails inside Chroma ("too many SQL
-        variables" at 100k chunks)."""
+        variables" at 100k chunks). A page the store cannot give is its 503 (`answered`)."""
         source = self.collection if collection is None else collection
         merged: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
         offset = 0
         while True:
-            page = read_again_once(partial(source.get, limit=READ_PAGE, offset=offset, **kwargs))
+            page = answered(partial(source.get, limit=READ_PAGE, offset=offset, **kwargs))
             ids = list(page["ids"])
             merged["ids"] += ids
             for field in ("documents", "metadatas"):
@@ -421,7 +421,7 @@ class ChunkStore:
             offset += READ_PAGE
 
     def _get_ids(self, ids: Sequence[str], include: list[str]) -> dict[str, list[Any]]:
-        """`collection.get` by id, in batches of `READ_PAGE` ids."""
+        """`collection.get` by id, in batches of `READ_PAGE` ids (failures as in `_get_all`)."""
         merged: dict[str, list[Any]] = {
             "ids": [],
             "documents": [],
@@ -431,7 +431,7 @@ class ChunkStore:
         id_list = list(ids)
         for start in range(0, len(id_list), READ_PAGE):
             part = id_list[start : start + READ_PAGE]
-            page = read_again_once(partial(self.collection.get, ids=part, include=include))
+            page = answered(partial(self.collection.get, ids=part, include=include))
             merged["ids"] += list(page["ids"])
             for field in ("documents", "metadatas", "embeddings"):
                 values = page.get(field)

@@ -4,7 +4,7 @@ import httpx
 import numpy as np
 import pytest
 
-from assistant.errors import InvalidFilterError
+from assistant.errors import InvalidFilterError, StoreUnavailableError
 from assistant.settings import ChromaSettings
 from assistant.storage.store import ChunkStore, build_where, read_again_once
 from assistant.types import Chunk
@@ -98,6 +98,25 @@ def test_a_read_is_sent_again_once_after_a_transport_failure() -> None:
     with pytest.raises(ValueError):
         read_again_once(wrong)
     assert len(calls) == 1
+
+
+@pytest.mark.unit
+def test_a_page_the_store_cannot_give_is_reported_as_the_store_unavailable(
+    tmp_path: Path,
+) -> None:
+    """Paged reads (every chunk, chunks by id) fail as every other read does: the store's 503
+    with the reason, not an exception the API would turn into a 500."""
+
+    class Broken:
+        def get(self, **_: object) -> dict[str, list[object]]:
+            raise RuntimeError("database disk image is malformed")
+
+    store = ChunkStore(make_settings(tmp_path))
+    store._collection = Broken()
+    with pytest.raises(StoreUnavailableError, match="disk image is malformed"):
+        store.all_chunks()
+    with pytest.raises(StoreUnavailableError, match="disk image is malformed"):
+        store.get(["d:0"])
 
 
 @pytest.mark.integration
