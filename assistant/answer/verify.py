@@ -27,6 +27,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.answer.crosslingual import CrossLingual, crossing
+from assistant.answer.followup import POSSESSIVE_ENDING
 from assistant.answer.units import UnitVectorLookup, unit_matrix
 from assistant.embedder import Embedder
 from assistant.errors import LLMUnavailableError
@@ -90,7 +91,6 @@ def _norm(text: str) -> str:
 # words that do not open the sentence.
 _FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*[a-z0-9][\w’'-]*")
-_POSSESSIVE = re.compile(r"['’]s$")  # "Stern's" names Stern
 _COMMON = {"Don't", "Don’t", "Do", "The", "This", "It", "They", "In", "EU"}
 
 
@@ -98,7 +98,9 @@ def grounded_terms(claim: str) -> set[str]:
     """The figures and names in `claim` that its source must contain, lower-cased."""
     figures = {f.replace(",", "").rstrip(".") for f in _FIGURE.findall(claim)}
     names = {
-        _POSSESSIVE.sub("", n).lower() for n in _NAME.findall(claim.strip()) if n not in _COMMON
+        POSSESSIVE_ENDING.sub("", n).lower()
+        for n in _NAME.findall(claim.strip())
+        if n not in _COMMON
     }
     return figures | names
 

@@ -57,6 +57,8 @@ def test_grounded_terms_are_figures_and_names() -> None:
         "stern",
         "eccp",
     }
+    # So does a plural's: "the Members’ votes" is grounded by a passage naming the Members.
+    assert grounded_terms("It counts the Members’ votes.") == {"members"}
 
 
 @pytest.mark.integration
