@@ -38,8 +38,12 @@ _VALUES = {
     "name": re.compile(r"(?<=[\w,;:)’'\"] )[A-ZÀ-Þ][a-zß-ÿ][\w’'&-]*"),
 }
 _ASKS = {
+    # "When …", "which year …", and a comparison in time ("which came first, X or Y?",
+    # "is X older or newer than Y?"): the comparatives of time are a closed class.
     "date": re.compile(
-        r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|dates|days)\b|\bhow long ago\b",
+        r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|dates|days)\b|\bhow long ago\b"
+        r"|\b(?:came|come|comes|happened) first\b.+\bor\b"
+        r"|\b(?:earlier|later|older|newer)\b.+\bor\b",
         re.IGNORECASE,
     ),
     # "How many …", "what is the population of …", "what share of …": a quantity noun asked for.
@@ -63,7 +67,8 @@ _ORDINALS = {
 _ASKS_ORDINAL = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+([a-z]+)", re.IGNORECASE)
 # A comparison: "… compared with …", "the difference between … and …", "more … or …".
 _COMPARISON = re.compile(
-    r"\b(?:compare[sd]?|difference|differ|versus|vs|more|fewer|less|first|earlier|later|same)\b",
+    r"\b(?:compare[sd]?|difference|differ|versus|vs|more|fewer|less|first|earlier|later|older|newer"
+    r"|same)\b",
     re.IGNORECASE,
 )
 _CONNECTIVES = (
@@ -74,7 +79,8 @@ _CONNECTIVES = (
 # Words of a comparison question that name no side.
 _NOT_A_SIDE = frozenset(
     {"compare", "compared", "compares", "difference", "differ", "different", "versus", "vs"}
-    | {"more", "fewer", "less", "first", "earlier", "later", "same", "number", "share", "came"}
+    | {"more", "fewer", "less", "first", "earlier", "later", "older", "newer", "same", "number"}
+    | {"share", "came"}
     | {"stated"}
 )
 

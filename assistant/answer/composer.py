@@ -139,15 +139,21 @@ class ExtractiveComposer:
     ) -> list[str]:
         """The kinds of value the question asks for (a figure, a date, a name) that no candidate
         sentence gives *about the question*: a sentence counts only when it, with its passage's
-        title and heading, holds `value_coverage` of the question's weighted terms."""
+        title and heading, holds `value_coverage` of the question's weighted terms; for a
+        comparison, every side needs a sentence naming it that holds one."""
         kinds = [k for k in asked_types(question) if k in _ABSENT]
         if not kinds or about is None or self._settings.value_coverage <= 0:
             return []
         pool = order[: max(self._settings.value_candidates, 1)]
+        sides = compared_sides(question)
         absent = []
         for kind in kinds:
             bearing = [i for i in pool if carries(kind, units[i].text, question)]
-            if not any(about(i) for i in bearing):
+            if sides:  # a comparison: each side's value, from a sentence naming that side
+                given = all(any(mentions(s, units[i].text) for i in bearing) for s in sides)
+            else:
+                given = any(about(i) for i in bearing)
+            if not given:
                 absent.append(kind)
         return absent
 

@@ -24,6 +24,10 @@ pytestmark = pytest.mark.unit
         ("Who is the contact person?", ["name"]),
         ("Were there more Matchmaking Events or Clusters meet Regions events?", ["number"]),
         ("What are the objectives of the Academy?", []),
+        # A comparison in time asks for the dates it compares.
+        ("Which came first, the Strasbourg C2Lab or the Chişinău event?", ["date"]),
+        ("Which strategy is older, the Northern one or the Western one?", ["date"]),
+        ("What are the first steps of a cluster?", ["ordinal"]),
     ],
 )
 def test_asked_types(question: str, kinds: list[str]) -> None:

@@ -302,6 +302,23 @@ def test_a_figure_absent_from_every_sentence_about_the_question_is_said_first() 
     assert answer.coverage == "full" and answer.note == ""
 
 
+def test_a_comparison_gives_each_side_its_value_from_a_sentence_naming_that_side() -> None:
+    """Neither sentence holds the question's terms (each names one side), yet together they
+    give the dates compared: the answer is full, not 'the documents do not give the date'."""
+    emb = KeywordEmbedder()
+    comp = Composed(emb, AnswerSettings(refusal_threshold=0.1), None, WordTerms())
+    hits = [
+        hit("The Alliance summit was held on 3 May 2021.", 0.9, 0),
+        hit("The budget summit was held on 9 June 2023.", 0.8, 1),
+    ]
+    question = "Which came first, the Alliance summit or the budget summit?"
+    answer = comp.compose(question, emb.embed(["alliance budget"])[0], hits)
+    assert "2021" in answer.answer and "2023" in answer.answer
+    assert answer.coverage == "full" and answer.note == ""
+    one = comp.compose(question, emb.embed(["alliance budget"])[0], hits[:1])
+    assert one.coverage == "partial" and one.note.startswith("The documents do not give")
+
+
 def test_navigation_passages_are_never_quoted() -> None:
     emb = KeywordEmbedder()
     comp = Composed(emb, AnswerSettings(refusal_threshold=0.1))
