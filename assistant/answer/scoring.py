@@ -160,11 +160,23 @@ class LearnedModel:
         self, features: np.ndarray, names: tuple[str, ...], crossing: np.ndarray | None = None
     ) -> np.ndarray:
         """P(answers) of each row; rows marked in `crossing` by the cross-language model."""
-        scores = self.model.predict(features, names)
-        other = self.crosslingual
-        if crossing is not None and other is not None and crossing.any():
-            scores[crossing] = other.predict(features[crossing], names)
-        return scores
+        return score_units(self.model, self.crosslingual, features, names, crossing)
+
+
+def score_units(
+    model: LinearModel,
+    crosslingual: LinearModel | None,
+    features: np.ndarray,
+    names: tuple[str, ...],
+    crossing: np.ndarray | None = None,
+) -> np.ndarray:
+    """P(answers) of each row under `model`; rows marked in `crossing` under `crosslingual`
+    (when there is one). The assistant scores units so, and the training of answerability
+    scores its rows the same way (`training.scorer.fit.unit_scores`)."""
+    scores = model.predict(features, names)
+    if crossing is not None and crosslingual is not None and crossing.any():
+        scores[crossing] = crosslingual.predict(features[crossing], names)
+    return scores
 
 
 class UnitReader:

@@ -79,11 +79,7 @@ def collect_case(container: Container, collection: str, case: EvalCase) -> CaseR
         unknown=len(read.unknown),
         gap=read.gap,
         names_missing=names_missing(reading.question, reading.hits),
-        crossing=(
-            reading.crossing.astype(bool)
-            if reading.crossing is not None
-            else np.zeros(len(labels), dtype=bool)
-        ),
+        crossing=None if reading.crossing is None else reading.crossing.astype(bool),
     )
 
 

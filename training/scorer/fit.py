@@ -39,7 +39,7 @@ from sklearn.linear_model import LogisticRegression
 
 from assistant.answer.answerability import QUESTION_FEATURES, summarise
 from assistant.answer.features import CROSSLINGUAL_FEATURES, UNIT_FEATURES
-from assistant.answer.scoring import LinearModel
+from assistant.answer.scoring import LinearModel, score_units
 from training.scorer.collect import CaseRows
 
 C = 1.0
@@ -114,13 +114,9 @@ def fit_units(rows: Sequence[CaseRows], features: tuple[str, ...] = UNIT_FEATURE
 def unit_scores(
     row: CaseRows, units: LinearModel, crosslingual: LinearModel | None = None
 ) -> np.ndarray:
-    """Each unit's score as the assistant gives it: units read across languages by
-    `crosslingual` (when given), the others by `units`."""
-    scores = units.predict(row.features, UNIT_FEATURES)
-    cross = row.crosses()
-    if crosslingual is not None and cross.any():
-        scores[cross] = crosslingual.predict(row.features[cross], UNIT_FEATURES)
-    return scores
+    """Each unit's score as the assistant gives it (`score_units`): units read across
+    languages by `crosslingual` (when given), the others by `units`."""
+    return score_units(units, crosslingual, row.features, UNIT_FEATURES, row.crosses())
 
 
 def question_matrix(
