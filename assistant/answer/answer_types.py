@@ -5,7 +5,9 @@ an address. The extractive composer uses this to make sure an answer holds the k
 asked for: a sentence that carries it is preferred, and a question asking for two things ("where
 and when …?") gets a sentence for each. Only values the question does not already contain count:
 "How many clusters took part in 2024?" is not answered by a sentence whose only figure is 2024.
-A comparison ("more X or Y?") is split into its sides, so that each side gets a sentence.
+A comparison ("more X or Y?") is split into its sides, so that each side gets a sentence, and a
+question that coordinates two questions ("Who published it, and in which series?") into its
+parts, so that each part gets one.
 """
 
 from __future__ import annotations
@@ -137,6 +139,40 @@ def _content_words(text: str) -> set[str]:
     return {
         w.removesuffix("s") for w in words if len(w) > 1 and w not in stop and w not in _NOT_A_SIDE
     }
+
+
+_QUESTION_WORD = r"(?:what|which|who|whom|whose|when|where|why|how)"
+# "…, and in which years?", "…; who manages it?": a coordinator (or a semicolon) and a question
+# word, after an optional preposition: a second question joined to the first. The words are
+# closed grammatical classes (coordinators, prepositions, question words).
+_SECOND_QUESTION = re.compile(
+    rf"(?:,\s*|;\s*|\s+)(?:and|or)?\s*(?:(?:in|on|at|by|for|from|to|with|of|since|until|over)"
+    rf"\s+)?(?={_QUESTION_WORD}\b)",
+    re.IGNORECASE,
+)
+# "Where and when does …?": two question words coordinated at the opening.
+_PAIRED_OPENING = re.compile(rf"^\s*({_QUESTION_WORD})\s+and\s+({_QUESTION_WORD})\b", re.IGNORECASE)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a question coordinates, each on its own ("How often will it report, and in
+    which years?" → "How often will it report", "in which years?"; "Where and when does it take
+    place?" → "Where does it take place?", "When does it take place?"); the question alone when
+    it coordinates none. A comparison ("Which came first, X or Y?") is one question."""
+    paired = _PAIRED_OPENING.match(question)
+    if paired:
+        rest = question[paired.end() :]
+        return [f"{paired.group(1).capitalize()}{rest}", f"{paired.group(2).capitalize()}{rest}"]
+    if compared_sides(question):
+        return [question]
+    for match in _SECOND_QUESTION.finditer(question):
+        if not (match.group(0).strip(" ,;") or question[match.start()] in ",;"):
+            continue  # a question word inside a clause ("… see when gazing at Mars?")
+        first, second = question[: match.start()].strip(" ,;"), question[match.start() :]
+        second = second.strip(" ,;")
+        if re.search(rf"\b{_QUESTION_WORD}\b", first, re.IGNORECASE):  # a question before it
+            return [first + "?", re.sub(r"^(?:and|or)\s+", "", second, flags=re.IGNORECASE)]
+    return [question]
 
 
 def compared_sides(question: str) -> list[frozenset[str]]:

@@ -119,7 +119,10 @@ class ExtractiveComposer:
             chosen, note = member
             answer = self._render(units, chosen, decision.evidence)
             return replace(answer, note=note, coverage="partial") if note else answer
-        chosen = self._select(units, reading.vectors, scores, order, question, weights, about)
+        parts = [part_scores for _, part_scores in reading.parts]
+        chosen = self._select(
+            units, reading.vectors, scores, order, question, weights, about, parts
+        )
         answer = self._render(units, chosen, decision.evidence)
         absent = self._absent_values(units, order, question, about)
         if absent:
@@ -173,6 +176,7 @@ class ExtractiveComposer:
         question: str,
         weights: dict[str, float],
         about: Callable[[int], bool] | None,
+        parts: Sequence[np.ndarray] = (),
     ) -> list[int]:
         best = order[0]
         floor = float(scores[best]) * self._settings.relative_cutoff
@@ -184,9 +188,11 @@ class ExtractiveComposer:
         sides = compared_sides(question)
         kinds = asked_types(question)
         # A list answers a question that may want several things (a plural) and asks for no
-        # count and no comparison: the list (a run of items, or a lead-in with its items)
-        # scoring close to the best unit, or the best unit when it enumerates after a colon.
-        if several_wanted(question) and not sides and "number" not in kinds:
+        # count, no date and no comparison (a count or a time is one value, however plural the
+        # things it is of: "When can stakeholders propose new priorities?"): the list (a run of
+        # items, or a lead-in with its items) scoring close to the best unit, or the best unit
+        # when it enumerates after a colon.
+        if several_wanted(question) and not sides and not {"number", "date"} & set(kinds):
             listed = self._close_list(units, scores, order, floor)
             if listed is not None:
                 return self._restricted(units, listed, question, weights) or listed
@@ -206,7 +212,23 @@ class ExtractiveComposer:
             chosen.append(pick)
             candidates.remove(pick)
         chosen, added = self._with_asked_values(units, chosen, order, question, kinds, about)
-        return self._with_both_sides(units, chosen, order, question, kinds, sides, added)
+        chosen = self._with_both_sides(units, chosen, order, question, kinds, sides, added)
+        return self._with_parts(units, chosen, parts, added)
+
+    def _with_parts(
+        self, units: list[Unit], chosen: list[int], parts: Sequence[np.ndarray], added: set[int]
+    ) -> list[int]:
+        """For a question coordinating several ("Who published it, and in which series?"),
+        `chosen` plus each part's best unit when no chosen unit is it, from a document the
+        answer already quotes: the parts ask about one subject."""
+        keep = set(added)
+        quoted = {units[i].hit.chunk.doc_id for i in chosen}
+        for scores in parts:
+            best = int(np.argmax(scores))
+            if best not in chosen and units[best].hit.chunk.doc_id in quoted:
+                chosen = self._include(chosen, best, keep)
+            keep.add(best)
+        return chosen
 
     def _membership(
         self,

@@ -71,7 +71,20 @@ def explain_trace(
             }
             for h in list(hits)[:PASSAGES_SHOWN]
         ],
-        "reading": {"scorer": reading.scorer, "units": len(reading.units), "best": units},
+        "reading": {
+            "scorer": reading.scorer,
+            "units": len(reading.units),
+            "best": units,
+            # A question coordinating several: each part with its own best unit.
+            "parts": [
+                {
+                    "part": part,
+                    "best": reading.units[int(np.argmax(scores))].text,
+                    "score": round(float(np.max(scores)), 4),
+                }
+                for part, scores in reading.parts
+            ],
+        },
         "decision": decision.explain(),
         "outcome": "declined" if answer.refused else answer.coverage,
         "decided_by": decided_by(reading, decision, answer),

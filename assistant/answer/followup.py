@@ -4,9 +4,12 @@ Two mechanisms, both on the grammar of the turns rather than on what the documen
 - **a new item in the previous question's frame**: an elliptical follow-up ("And in Palma?",
   "And the short form “zhgd.”?") that names something takes the previous question with the
   item it named replaced: "When is the Heilbronn event?" → "When is the Palma event?";
-- **a pronoun**: a third-person pronoun ("it", "its", "there", "that") stands for what the
-  previous question named: "What targets has it set?" after "Which organisation runs the
-  Luxembourg Cluster Initiative?" → "What targets has Luxembourg Cluster Initiative set?".
+- **a pronoun**: a third-person pronoun ("it", "its", "there", "him") stands for what the
+  previous answer opened by naming, the answer's focus ("Which sector came out strongest?" →
+  "ICT, to be used horizontally …": "What is its biggest problem?" → "What is ICT’s biggest
+  problem?"), else for what the previous question named: "What targets has it set?" after "What
+  is the Luxembourg Cluster Initiative?" → "It is …" → "What targets has Luxembourg Cluster
+  Initiative set?".
 A follow-up neither rewrite applies to is left as it is (retrieval still mixes in the turns
 before it). The words below are closed grammatical classes (pronouns, question words,
 connectives), not a vocabulary of any collection.
@@ -35,11 +38,27 @@ FUNCTION_WORDS = frozenset(
      "name", "show", "describe", "explain"}
 )  # fmt: skip
 ELLIPTICAL_WORDS = 4  # a follow-up of at most this many words (connectives aside) is elliptical
+FOCUS_WORDS = 6
+"""An answer's opening phrase (up to its first comma, colon or full stop) of at most this many
+words, articles aside, names what the answer is about ("Statistics Netherlands, which …",
+"More efficient use of resources, with …"); a longer one, or one with a figure, is a clause ("To
+make the economy …", "Members come from 19 countries, …")."""
+ARTICLES = frozenset({"the", "a", "an"})
+# An answer that opens with one of these opens with a count or a reply, not a name.
+NUMBER_WORDS = frozenset(
+    {"yes", "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+     "eleven", "twelve", "several", "many", "some", "all", "none", "both", "each", "every",
+     "this", "that", "these", "those"}
+)  # fmt: skip
+_REPLY = re.compile(r"^\s*(?:yes|no)\b[\s:,.;–-]*", re.IGNORECASE)
+_HEAD_END = re.compile(r"[,:;(]|\.(?:\s|$)")
+_CITED = re.compile(r"\[\d+\]")
 _QUOTED = re.compile(r"[\"“„«]([^\"”“»]{1,60})[\"”“»]")
 _CAPITALISED = re.compile(r"[A-ZÀ-Þ][\w’'.–-]*(?:\s+[A-ZÀ-Þ][\w’'.–-]*)*")
 POSSESSIVE_ENDING = re.compile(r"(?:['’]s|['’])$")
 """A possessive ending ("Estonia's", "members’"): what it names is the word without it."""
 _WORD = re.compile(r"[\w’'.-]+")
+_DIGIT = re.compile(r"\d")
 
 
 def named(text: str) -> list[str]:
@@ -62,16 +81,50 @@ def _content_words(text: str) -> list[str]:
     return [w for w in words if w not in FUNCTION_WORDS]
 
 
-def standalone(question: str, previous: str) -> str:
-    """`question` rewritten to stand alone after the user's `previous` question (unchanged when
-    no rewrite applies)."""
+def focus(answer: str) -> str | None:
+    """What `answer` opens by naming, the new topic of a conversation ("Yes: LifeLines, a
+    research study …" → "LifeLines"; "Martin Thoma wrote it …" → "Martin Thoma"); None when it
+    opens with a pronoun, a count or a clause. Of an answer with notices before its quotes, the
+    first quoted line counts."""
+    lines = [line for line in answer.splitlines() if line.strip()]
+    if not lines:
+        return None
+    text = _REPLY.sub("", next((line for line in lines if _CITED.search(line)), lines[0]), 1)
+    text = text.lstrip("-•* ")
+    words = _HEAD_END.split(text, maxsplit=1)[0].split()
+    while words and words[0].lower() in ARTICLES:
+        words.pop(0)
+    if not words:
+        return None
+    first = words[0].lower().strip("’'")
+    if first in PRONOUNS or first in FUNCTION_WORDS or first in NUMBER_WORDS:
+        return None
+    bare = [word.lower().strip("’'") for word in words[1:]]
+    # A phrase with a figure, a pronoun or an auxiliary is a clause: "members come from 19
+    # countries", "Luxinnovation leads it", "ICT is the strongest".
+    clause = any(_DIGIT.search(word) for word in words) or any(
+        word in PRONOUNS or word in ASKING for word in bare
+    )
+    if len(words) <= FOCUS_WORDS and not clause and _HEAD_END.search(text):
+        return " ".join(words).rstrip(".")
+    lead = _CAPITALISED.match(" ".join(words))
+    name = lead.group(0).split() if lead else []
+    if len(name) >= 2 and not POSSESSIVE_ENDING.search(name[-1]):  # "Martin Thoma wrote …"
+        return " ".join(name)
+    return None
+
+
+def standalone(question: str, previous: str, answer: str = "") -> str:
+    """`question` rewritten to stand alone after the user's `previous` question and the
+    `answer` it got (unchanged when no rewrite applies)."""
     before = named(previous)
-    if not before:
+    topic = focus(answer)
+    if not before and not topic:
         return question
     now = named(question)
     words = [w.lower() for w in _WORD.findall(question)]
     fragment = not ASKING & set(words) and len(_content_words(question)) <= ELLIPTICAL_WORDS
-    if now and fragment:
+    if now and fragment and before:
         frame = previous
         old = before[-1]
         if old in frame and now[-1] not in frame:
@@ -80,7 +133,8 @@ def standalone(question: str, previous: str) -> str:
     for i, word in enumerate(words):
         bare = word.strip("?.,!;:").lower()
         if bare in PRONOUNS:
-            subject = POSSESSIVE_ENDING.sub("", before[0]) + ("’s" if bare in POSSESSIVES else "")
+            subject = POSSESSIVE_ENDING.sub("", topic or before[0])
+            subject += "’s" if bare in POSSESSIVES else ""
             trail = word[len(word.rstrip("?.,!;:")) :]
             return " ".join([*words[:i], subject + trail, *words[i + 1 :]])
     return question
@@ -88,5 +142,9 @@ def standalone(question: str, previous: str) -> str:
 
 def rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
     """`question` standing alone, given the (role, content) turns before it."""
-    previous = next((content for role, content in reversed(history) if role == "user"), None)
-    return standalone(question, previous) if previous else question
+    for i in range(len(history) - 1, -1, -1):
+        role, content = history[i]
+        if role == "user":
+            replies = [c for r, c in history[i + 1 :] if r == "assistant"]
+            return standalone(question, content, replies[0] if replies else "")
+    return question

@@ -115,6 +115,10 @@ class Reading:
     """Per unit: whether it was scored across languages (question and unit not both English;
     `assistant.answer.crosslingual`). Term overlap says nothing about those units."""
 
+    parts: tuple[tuple[str, np.ndarray], ...] = ()
+    """For a question that coordinates several (`assistant.answer.answer_types.question_parts`),
+    each part with every unit's score for that part alone: each part gets its own best unit."""
+
     def crosses(self, i: int) -> bool:
         """Whether unit `i` was scored across languages."""
         return self.crossing is not None and bool(self.crossing[i])

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from assistant.answer.answer_types import question_parts
 from assistant.answer.crosslingual import ENGLISH, CrossLingual, crossing
 from assistant.answer.features import UNIT_FEATURES, TermIndex, unit_features
 from assistant.answer.reader import Reader
@@ -232,9 +233,38 @@ class UnitReader:
                 language=language, written=language,
             )  # fmt: skip
         vectors = self._vectors(units)
+        cross = crossing(language, [u.hit for u in units])
+        features, scores = self._score(
+            question, question_vector, units, vectors, cross, weights, language
+        )
+        # Each question a question coordinates ("…, and in which years?") scored on its own.
+        parts = question_parts(question) if language == ENGLISH else [question]
+        scored: list[tuple[str, np.ndarray]] = []
+        if len(parts) > 1:
+            for part, part_vector in zip(parts, self._embedder.embed(parts), strict=True):
+                part_weights = self._terms.question_terms(part) if self._terms else {}
+                _, part_scores = self._score(
+                    part, part_vector, units, vectors, cross, part_weights, language
+                )
+                scored.append((part, part_scores))
+        return Reading(
+            question, hits, units, vectors, features, UNIT_FEATURES, scores, self.model.name,
+            weights, language, language, cross, tuple(scored),
+        )  # fmt: skip
+
+    def _score(
+        self,
+        question: str,
+        question_vector: np.ndarray,
+        units: list[Unit],
+        vectors: np.ndarray,
+        cross: np.ndarray,
+        weights: dict[str, float],
+        language: str,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The units' features and scores for `question`."""
         cosines = vectors @ question_vector
         read = self._read(question, units)
-        cross = crossing(language, [u.hit for u in units])
         if self._crosslingual is not None:
             mapped = self._crosslingual.units(
                 question, [(u.hit.chunk.id, u.index, u.text) for u in units], cross
@@ -246,11 +276,7 @@ class UnitReader:
                     read = read.copy()
                     read[cross] = mapped["reader"]
         features = unit_features(question, units, cosines, read, self._terms, weights, language)
-        scores = self.model.score(features, UNIT_FEATURES, cross)
-        return Reading(
-            question, hits, units, vectors, features, UNIT_FEATURES, scores, self.model.name,
-            weights, language, language, cross,
-        )  # fmt: skip
+        return features, self.model.score(features, UNIT_FEATURES, cross)
 
     def contributions(self, row: np.ndarray) -> dict[str, float] | None:
         """Each feature's share of a unit's log-odds under the learned model (else None)."""

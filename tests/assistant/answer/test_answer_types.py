@@ -8,6 +8,7 @@ from assistant.answer.answer_types import (
     compared_sides,
     mentions,
     missing_types,
+    question_parts,
 )
 
 pytestmark = pytest.mark.unit
@@ -70,3 +71,32 @@ def test_one_item_of_a_numbered_series() -> None:
     assert carries("ordinal", "The second stage is driven by specialisation.", question)
     assert not carries("ordinal", "Stage 3 is driven by synergy.", question)
     assert asked_types("Who came first?") == ["name"]
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "How often will it report, and in which years?",
+            ["How often will it report?", "in which years?"],
+        ),
+        (
+            "In which fund did the government invest, and who manages it?",
+            ["In which fund did the government invest?", "who manages it?"],
+        ),
+        (
+            "Where and when does the academy take place?",
+            ["Where does the academy take place?", "When does the academy take place?"],
+        ),
+        (
+            "Of the countries in the table, which one is largest, and how large is it?",
+            ["Of the countries in the table, which one is largest?", "how large is it?"],
+        ),
+        # One question: a comparison, and a question word inside a clause.
+        ("Which came first, the lab or the summit?", ["Which came first, the lab or the summit?"]),
+        ("What might he see when gazing at Mars?", ["What might he see when gazing at Mars?"]),
+        ("What does the guide say?", ["What does the guide say?"]),
+    ],
+)
+def test_question_parts(question: str, parts: list[str]) -> None:
+    assert question_parts(question) == parts

@@ -405,3 +405,34 @@ def test_a_yes_no_question_about_a_list_member_gets_its_entry_or_the_note() -> N
     hits = [hit("Spain hosts the alliance wage office.", 0.95, 0), hit(text, 0.9, 1)]
     stated = comp.compose("Is Estonia in the alliance?", emb.embed(["alliance wage"])[0], hits)
     assert stated.note == "" and "Spain hosts" in stated.answer
+
+
+def test_each_part_of_a_coordinated_question_gets_its_best_sentence() -> None:
+    comp, emb = composer()
+    hits = [
+        hit(
+            "The wage for services in Portugal is 10 euros an hour. "
+            "The weather in Portugal is mild. The budget is 5 million.",
+            0.9,
+            0,
+        ),
+        hit("Another alliance budget is 7 million.", 0.8, 1),
+    ]
+    question = "How high is the wage for services in Portugal, and what is the budget?"
+    vector = emb.embed([question])[0]
+    alone = comp.compose("How high is the wage for services in Portugal?", vector, hits)
+    assert "budget" not in alone.answer  # the whole question's scores leave it out
+    answer = comp.compose(question, vector, hits)
+    assert "10 euros" in answer.answer and "The budget is 5 million" in answer.answer
+    # Only from a document the answer quotes already: the parts ask about one subject.
+    assert "Another alliance budget" not in answer.answer
+
+
+def test_a_question_asking_when_is_not_answered_with_a_list() -> None:
+    comp, emb = composer()
+    items = "\n".join(f"- services item {i}" for i in range(5))
+    text = f"New services may be proposed from 3 March 2025.\nThe services are:\n{items}"
+    answer = comp.compose(
+        "When can new services be proposed?", emb.embed(["services"])[0], [hit(text, 0.9, 0)]
+    )
+    assert "3 March 2025" in answer.answer and "\n- " not in answer.answer

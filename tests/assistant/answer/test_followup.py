@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answer.followup import named, rewrite, standalone
+from assistant.answer.followup import focus, named, rewrite, standalone
 
 pytestmark = pytest.mark.unit
 
@@ -48,3 +48,41 @@ def test_only_the_users_turns_count_and_a_first_question_is_unchanged() -> None:
 def test_capitals_that_only_open_a_sentence_name_nothing() -> None:
     assert named("What does the Smart Guide say?") == ["Smart Guide"]
     assert named("And how about firms?") == []
+
+
+def test_a_pronoun_stands_for_what_the_previous_answer_opened_by_naming() -> None:
+    previous = "Which sector came out strongest in Estonia's analysis?"
+    answer = "ICT, to be used horizontally across other sectors."
+    assert standalone("What is its biggest problem?", previous, answer) == (
+        "What is ICT’s biggest problem?"
+    )
+    history = [
+        ("user", "Who wrote the geometry script?"),
+        ("assistant", "Martin Thoma wrote it in the 2013/2014 winter semester [1]."),
+    ]
+    assert rewrite("Which women helped him?", history) == "Which women helped Martin Thoma?"
+
+
+@pytest.mark.parametrize(
+    ("answer", "topic"),
+    [
+        ("Yes: LifeLines, a research study started in 2006.", "LifeLines"),
+        ("The Strategic Council for Research, Development.", "Strategic Council for Research"),
+        ("More efficient use of resources, with sub-sectors.", "More efficient use of resources"),
+        ("Partial answer.\nStatistics Netherlands, which tracks [1].", "Statistics Netherlands"),
+        # A pronoun, a count, a clause, a refusal: no new topic.
+        ("It is an ECCP training programme.", None),
+        ("Six: energy; health; food.", None),
+        ("The Alliance's members come from 19 countries, for example Austria.", None),
+        ("Luxinnovation leads it [1].", None),
+        ("The documents I have do not answer this question.", None),
+    ],
+)  # fmt: skip
+def test_the_focus_of_an_answer(answer: str, topic: str | None) -> None:
+    assert focus(answer) == topic
+
+
+def test_without_a_named_topic_the_previous_question_counts() -> None:
+    previous = "What is the EU–India matchmaking?"
+    answer = "It is a matchmaking event for clusters and SMEs."
+    assert standalone("What does it promote?", previous, answer) == ("What does EU–India promote?")
