@@ -85,6 +85,18 @@ class ChromaSettings(BaseModel):
     port: int = Field(default=8001, description="Chroma server port (http mode).")
     ssl: bool = Field(default=False, description="Use https to reach the Chroma server.")
     collection: str = Field(default="cluster_policy", description="Collection name.")
+    ef_search: int = Field(
+        default=1000,
+        ge=10,
+        le=100_000,
+        description=(
+            "HNSW candidate list size at query time. Chroma's default (100) is approximate, and "
+            "a store under its sync threshold (1000 vectors) rebuilds its graph on every load, so "
+            "the same question retrieved different passages in different processes (4 of 123 "
+            "real-policy questions); at 1000 a store of that size is searched exhaustively and "
+            "retrieval repeats (docs/decisions.md, 'Retrieval repeats across processes')."
+        ),
+    )
 
 
 class ChunkingSettings(BaseModel):

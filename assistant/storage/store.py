@@ -7,6 +7,7 @@ collection is in cosine space, and telemetry is off.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -22,6 +23,8 @@ from assistant.language import EU_LANGUAGES
 from assistant.settings import Settings
 from assistant.text import TextUnit
 from assistant.types import FILTERABLE_FIELDS, Chunk, ScoredChunk
+
+log = logging.getLogger(__name__)
 
 Filters = Mapping[str, str | int | Sequence[str | int]]
 
@@ -144,12 +147,23 @@ class ChunkStore:
         """Get or create a collection in cosine space (our vectors, never Chroma's embedder)."""
         if self._client is None:
             self._client = self._make_client()
+        ef_search = self._settings.chroma.ef_search
         try:
-            return self._client.get_or_create_collection(
-                name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            collection = self._client.get_or_create_collection(
+                name,
+                configuration={"hnsw": {"space": "cosine", "ef_search": ef_search}},
+                embedding_function=None,
             )
         except Exception as exc:
             raise StoreUnavailableError(f"cannot open the collection {name!r}: {exc}") from exc
+        # A collection made before the setting (or with another value) keeps its own: set it.
+        hnsw = (getattr(collection, "configuration_json", None) or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != ef_search:
+            try:
+                collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
+            except Exception as exc:  # a read-only store still answers, approximately
+                log.warning("could not set ef_search on %r: %s", name, exc)
+        return collection
 
     @property
     def collection(self) -> Any:

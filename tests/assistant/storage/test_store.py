@@ -147,3 +147,45 @@ def test_reads_from_a_chroma_server_go_on_after_it_restarts(tmp_path: Path) -> N
         assert store.ids_where({"doc_id": "doc"}) == ["c1"]
     finally:
         server.stop()
+
+
+def _random_chunks(n: int, seed: int = 7) -> tuple[list[Chunk], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(n, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    chunks = [
+        Chunk(
+            id=f"d:{i}",
+            text=f"text {i}",
+            doc_id="d",
+            title="D",
+            doc_type="other",
+            source="test",
+            source_path="d.md",
+            position=i,
+        )
+        for i in range(n)
+    ]
+    return chunks, vectors
+
+
+@pytest.mark.integration
+def test_search_is_exhaustive_so_it_repeats_and_old_stores_are_updated(tmp_path: Path) -> None:
+    """A store under Chroma's sync threshold rebuilds its HNSW graph on every load; with the
+    default candidate list (100) the nearest passages then differed between processes. The store
+    searches with `chroma.ef_search` (1000): the exact nearest neighbours."""
+    settings = make_settings(tmp_path / "data")
+    # A store made with Chroma's default candidate list, opened with the setting.
+    before = settings.model_copy(update={"chroma": ChromaSettings(ef_search=100)})
+    assert ChunkStore(before).collection.configuration_json["hnsw"]["ef_search"] == 100
+    store = ChunkStore(settings)
+    assert store.collection.configuration_json["hnsw"]["ef_search"] == 1000
+    # 900 vectors, 40 nearest (the retrievers' candidates): at 100, 10 of these 20 queries got
+    # another list than the exact one.
+    chunks, vectors = _random_chunks(900)
+    store.upsert(chunks, vectors)
+    rng = np.random.default_rng(11)
+    for query in rng.normal(size=(20, 384)).astype(np.float32):
+        query /= np.linalg.norm(query)
+        exact = [f"d:{i}" for i in np.argsort(-(vectors @ query))[:40]]
+        assert [hit.chunk.id for hit in ChunkStore(settings).query(query, 40)] == exact
