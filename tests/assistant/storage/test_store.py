@@ -11,6 +11,28 @@ from assistant.types import Chunk
 from tests.conftest import make_settings
 
 
+def _chunks(n: int) -> list[Chunk]:
+    """`n` chunks of one document, ids `d:0` … `d:{n-1}`."""
+    return [
+        Chunk(
+            id=f"d:{i}",
+            text=f"text {i}",
+            doc_id="d",
+            title="D",
+            doc_type="other",
+            source="test",
+            source_path="d.md",
+            position=i,
+        )
+        for i in range(n)
+    ]
+
+
+def _random_vectors(n: int, seed: int = 7) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(n, 384)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
 @pytest.mark.unit
 def test_no_filters_means_no_clause() -> None:
     assert build_where(None) is None and build_where({}) is None
@@ -42,19 +64,7 @@ def test_signature_changes_with_every_write_and_is_seen_by_another_process(
     store = ChunkStore(settings)
     empty = store.signature()
     vectors = np.eye(3, 384, dtype=np.float32)
-    chunks = [
-        Chunk(
-            id=f"d:{i}",
-            text=f"text {i}",
-            doc_id="d",
-            title="D",
-            doc_type="other",
-            source="test",
-            source_path="d.md",
-            position=i,
-        )
-        for i in range(3)
-    ]
+    chunks = _chunks(3)
     store.upsert(chunks, vectors)
     written = store.signature()
     assert written != empty and written[0] == 3
@@ -149,26 +159,6 @@ def test_reads_from_a_chroma_server_go_on_after_it_restarts(tmp_path: Path) -> N
         server.stop()
 
 
-def _random_chunks(n: int, seed: int = 7) -> tuple[list[Chunk], np.ndarray]:
-    rng = np.random.default_rng(seed)
-    vectors = rng.normal(size=(n, 384)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    chunks = [
-        Chunk(
-            id=f"d:{i}",
-            text=f"text {i}",
-            doc_id="d",
-            title="D",
-            doc_type="other",
-            source="test",
-            source_path="d.md",
-            position=i,
-        )
-        for i in range(n)
-    ]
-    return chunks, vectors
-
-
 @pytest.mark.integration
 def test_search_is_exhaustive_so_it_repeats_and_old_stores_are_updated(tmp_path: Path) -> None:
     """A store under Chroma's sync threshold rebuilds its HNSW graph on every load; with the
@@ -182,8 +172,8 @@ def test_search_is_exhaustive_so_it_repeats_and_old_stores_are_updated(tmp_path:
     assert store.collection.configuration_json["hnsw"]["ef_search"] == 1000
     # 900 vectors, 40 nearest (the retrievers' candidates): at 100, 10 of these 20 queries got
     # another list than the exact one.
-    chunks, vectors = _random_chunks(900)
-    store.upsert(chunks, vectors)
+    vectors = _random_vectors(900)
+    store.upsert(_chunks(900), vectors)
     rng = np.random.default_rng(11)
     for query in rng.normal(size=(20, 384)).astype(np.float32):
         query /= np.linalg.norm(query)
