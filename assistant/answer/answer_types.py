@@ -73,6 +73,11 @@ _COMPARISON = re.compile(
     r"|same)\b",
     re.IGNORECASE,
 )
+# An alternative question: "Which …, X or Y?" asks to choose between two sides, a comparison
+# whatever its comparative ("higher", "older", "stronger").
+_ALTERNATIVES = re.compile(
+    r"^\s*(?:which|who)\b[^?]*[,:]\s*[^,:?]+\s+or\s+[^,:?]+\?\s*$", re.IGNORECASE
+)
 _CONNECTIVES = (
     re.compile(r"\b(?:compared?|compares) (?:with|to)\b|\bversus\b|\bvs\b\.?", re.IGNORECASE),
     re.compile(r"\bor\b", re.IGNORECASE),
@@ -175,10 +180,39 @@ def question_parts(question: str) -> list[str]:
     return [question]
 
 
+_CLAUSE_BREAK = re.compile(r"[,:;]\s*")
+
+
+def comparison_parts(question: str) -> list[str]:
+    """A comparison as one question per side: the question up to its connective, and the same
+    with the other side in place of the first ("Which reported the higher R&D intensity,
+    Estonia or Lithuania?" → "… intensity, Estonia?", "… intensity, Lithuania?"). The second
+    side replaces as many words before the connective as it has, never reaching back past a
+    comma or colon ("Which is older, the Northern strategy or the Western one?"). [] for any
+    other question."""
+    if not compared_sides(question):
+        return []
+    for connective in _CONNECTIVES:
+        match = connective.search(question)
+        if not match:
+            continue
+        left = question[: match.start()].rstrip(" ,")
+        right = question[match.end() :].strip().rstrip("?").strip()
+        if not left or not right:
+            return []
+        breaks = list(_CLAUSE_BREAK.finditer(left))
+        head = left[: breaks[-1].end()] if breaks else ""
+        tail = left[len(head) :].split()
+        keep = tail[: max(0, len(tail) - len(right.split()))]
+        second = " ".join([head.rstrip(), *keep, right]).strip()
+        return [f"{left}?", f"{second}?"]
+    return []
+
+
 def compared_sides(question: str) -> list[frozenset[str]]:
     """For a comparison, the words naming each side only ("Matchmaking Events" against
     "Clusters meet Regions"); an empty list for any other question."""
-    if not _COMPARISON.search(question):
+    if not (_COMPARISON.search(question) or _ALTERNATIVES.search(question)):
         return []
     for connective in _CONNECTIVES:
         parts = connective.split(question, maxsplit=1)

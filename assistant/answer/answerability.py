@@ -103,6 +103,25 @@ def question_features(
     )  # fmt: skip
 
 
+def part_inputs(
+    reading: Reading, unknown_terms: Sequence[str], coverage_gap: float
+) -> list[dict[str, float]]:
+    """`question_features` of each part of the reading (`Reading.parts`), read on its own."""
+    top = max((h.score for h in reading.hits), default=0.0)
+    return [
+        summarise(
+            scores,
+            features,
+            reading.feature_names,
+            top,
+            len(unknown_terms),
+            coverage_gap,
+            names_missing(part, reading.hits),
+        )
+        for (part, scores), features in zip(reading.parts, reading.part_features, strict=True)
+    ]
+
+
 def summarise(
     scores: np.ndarray,
     features: np.ndarray,
@@ -204,4 +223,14 @@ class LearnedAnswerability:
         threshold = self._settings.answerable_threshold
         if threshold is None:
             threshold = model.threshold
+        if reading.units and p < threshold and reading.parts:
+            # A question of several parts (two sides of a comparison, two coordinated
+            # questions) whose every part is answerable is answerable, though no one unit
+            # answers the whole: its evidence is the weakest part's.
+            parts = part_inputs(reading, unknown_terms, coverage_gap)
+            rows = np.array([[part[f] for f in QUESTION_FEATURES] for part in parts])
+            each = [float(v) for v in model.predict(rows, QUESTION_FEATURES)]
+            inputs = {**inputs, "parts_min": min(each)}
+            if min(each) >= threshold:
+                return Decision(True, min(each), threshold, "learned, per part", inputs)
         return Decision(bool(reading.units) and p >= threshold, p, threshold, "learned", inputs)

@@ -10,7 +10,14 @@ Two mechanisms, both on the grammar of the turns rather than on what the documen
   problem?"), else for what the previous question named: "What targets has it set?" after "What
   is the Luxembourg Cluster Initiative?" → "It is …" → "What targets has Luxembourg Cluster
   Initiative set?".
-A follow-up neither rewrite applies to is left as it is (retrieval still mixes in the turns
+- **a demonstrative** ("that industry", "this country") stands for the same referent as a
+  pronoun, except that a noun the previous question used ("… in the country table?" →
+  "Copenhagen." → "how big is that country?") points back to what that question named
+  (Denmark), and a noun of the answer's focus to the focus;
+- **"the X one"** picks the item of the previous answer's enumeration that holds X: "Six: energy
+  …; health technologies and biotechnologies; …" → "Which priorities fall under the health
+  one?" → "… under health technologies and biotechnologies?".
+A follow-up no rewrite applies to is left as it is (retrieval still mixes in the turns
 before it). The words below are closed grammatical classes (pronouns, question words,
 connectives), not a vocabulary of any collection.
 """
@@ -59,6 +66,9 @@ POSSESSIVE_ENDING = re.compile(r"(?:['’]s|['’])$")
 """A possessive ending ("Estonia's", "members’"): what it names is the word without it."""
 _WORD = re.compile(r"[\w’'.-]+")
 _DIGIT = re.compile(r"\d")
+_DEMONSTRATIVE = re.compile(r"\b(?:that|this|these|those)\s+([a-z][\w-]*)\b")
+_ONE = re.compile(r"\bthe\s+([a-z][\w-]*)\s+one\b", re.IGNORECASE)
+_ITEM_SPLIT = re.compile(r"\s*;\s*(?:and\s+)?|,\s*(?:and\s+)?")
 
 
 def named(text: str) -> list[str]:
@@ -129,6 +139,9 @@ def standalone(question: str, previous: str, answer: str = "") -> str:
         old = before[-1]
         if old in frame and now[-1] not in frame:
             return frame.replace(old, now[-1], 1)
+    picked = _one_of(question, answer)
+    if picked:
+        return picked
     words = question.split()
     for i, word in enumerate(words):
         bare = word.strip("?.,!;:").lower()
@@ -137,7 +150,43 @@ def standalone(question: str, previous: str, answer: str = "") -> str:
             subject += "’s" if bare in POSSESSIVES else ""
             trail = word[len(word.rstrip("?.,!;:")) :]
             return " ".join([*words[:i], subject + trail, *words[i + 1 :]])
+    return _demonstrative(question, previous, topic, before)
+
+
+def _demonstrative(question: str, previous: str, topic: str | None, before: list[str]) -> str:
+    """`question` with its first demonstrative noun phrase ("that industry") replaced by its
+    referent: the answer's focus when the noun is part of it or the previous question did not
+    use the noun, else what the previous question named."""
+    for match in _DEMONSTRATIVE.finditer(question):
+        noun = match.group(1).lower()
+        if noun in FUNCTION_WORDS or noun in PRONOUNS or noun in ASKING:
+            continue
+        in_focus = topic is not None and noun in _content_words(topic)
+        referent = (
+            topic
+            if topic and (in_focus or noun not in _content_words(previous) or not before)
+            else before[0]
+        )
+        referent = POSSESSIVE_ENDING.sub("", referent)
+        return question[: match.start()] + referent + question[match.end() :]
     return question
+
+
+def _one_of(question: str, answer: str) -> str | None:
+    """`question` with "the X one" replaced by the item of `answer`'s enumeration that holds X
+    (a word starting with X); None when there is no such phrase or item."""
+    match = _ONE.search(question)
+    if not match or not answer:
+        return None
+    listed = answer.split(":", 1)[-1].strip().rstrip(".")
+    items = [item for item in _ITEM_SPLIT.split(listed) if item]
+    if len(items) < 2:
+        return None
+    stem = match.group(1).lower()
+    holding = [item for item in items if any(w.startswith(stem) for w in _content_words(item))]
+    if len(holding) != 1:
+        return None
+    return question[: match.start()] + holding[0] + question[match.end() :]
 
 
 def rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:

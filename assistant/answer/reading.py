@@ -117,7 +117,10 @@ class Reading:
 
     parts: tuple[tuple[str, np.ndarray], ...] = ()
     """For a question that coordinates several (`assistant.answer.answer_types.question_parts`),
-    each part with every unit's score for that part alone: each part gets its own best unit."""
+    each part with every unit's score for that part alone: each part gets its own best unit.
+    A comparison's sides are its parts (`answer_types.comparison_parts`)."""
+    part_features: tuple[np.ndarray, ...] = ()
+    """Per part, its units' features (rows as `features`): each part can be decided on."""
 
     def crosses(self, i: int) -> bool:
         """Whether unit `i` was scored across languages."""

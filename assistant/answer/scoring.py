@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.answer.answer_types import question_parts
+from assistant.answer.answer_types import comparison_parts, question_parts
 from assistant.answer.crosslingual import ENGLISH, CrossLingual, crossing
 from assistant.answer.features import UNIT_FEATURES, TermIndex, unit_features
 from assistant.answer.reader import Reader
@@ -237,19 +237,24 @@ class UnitReader:
         features, scores = self._score(
             question, question_vector, units, vectors, cross, weights, language
         )
-        # Each question a question coordinates ("…, and in which years?") scored on its own.
+        # Each question a question coordinates ("…, and in which years?"), and each side of a
+        # comparison, scored on its own.
         parts = question_parts(question) if language == ENGLISH else [question]
+        if len(parts) == 1 and language == ENGLISH:
+            parts = comparison_parts(question) or parts
         scored: list[tuple[str, np.ndarray]] = []
+        part_features: list[np.ndarray] = []
         if len(parts) > 1:
             for part, part_vector in zip(parts, self._embedder.embed(parts), strict=True):
                 part_weights = self._terms.question_terms(part) if self._terms else {}
-                _, part_scores = self._score(
+                part_rows, part_scores = self._score(
                     part, part_vector, units, vectors, cross, part_weights, language
                 )
                 scored.append((part, part_scores))
+                part_features.append(part_rows)
         return Reading(
             question, hits, units, vectors, features, UNIT_FEATURES, scores, self.model.name,
-            weights, language, language, cross, tuple(scored),
+            weights, language, language, cross, tuple(scored), tuple(part_features),
         )  # fmt: skip
 
     def _score(

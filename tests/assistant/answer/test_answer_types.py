@@ -6,6 +6,7 @@ from assistant.answer.answer_types import (
     asked_types,
     carries,
     compared_sides,
+    comparison_parts,
     mentions,
     missing_types,
     question_parts,
@@ -100,3 +101,30 @@ def test_one_item_of_a_numbered_series() -> None:
 )
 def test_question_parts(question: str, parts: list[str]) -> None:
     assert question_parts(question) == parts
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "Which reported the higher R&D intensity, Estonia or Lithuania?",
+            ["Which reported the higher R&D intensity, Estonia?",
+             "Which reported the higher R&D intensity, Lithuania?"],
+        ),
+        # The second side replaces as many words as it has, not reaching past the comma.
+        (
+            "Which document is older, the Northern strategy or the Western one?",
+            ["Which document is older, the Northern strategy?",
+             "Which document is older, the Western one?"],
+        ),
+        (
+            "How do I reach the Alliance compared with the ECCP?",
+            ["How do I reach the Alliance?", "How do I reach the ECCP?"],
+        ),
+        # Not a comparison: no parts.
+        ("Which services and events does the ECCP offer?", []),
+        ("Does the guide mention water or energy clusters?", []),
+    ],
+)  # fmt: skip
+def test_comparison_parts(question: str, parts: list[str]) -> None:
+    assert comparison_parts(question) == parts

@@ -86,3 +86,30 @@ def test_without_a_named_topic_the_previous_question_counts() -> None:
     previous = "What is the EU–India matchmaking?"
     answer = "It is a matchmaking event for clusters and SMEs."
     assert standalone("What does it promote?", previous, answer) == ("What does EU–India promote?")
+
+
+def test_a_demonstrative_stands_for_the_answers_focus() -> None:
+    previous = "Which of the region's key clusters deals with water purification?"
+    answer = "Water Technology, one of the five key clusters [1]."
+    assert standalone("In which province is that industry rooted?", previous, answer) == (
+        "In which province is Water Technology rooted?"
+    )
+
+
+def test_a_demonstrative_with_the_previous_questions_noun_stands_for_its_name() -> None:
+    previous = "What is Denmark's capital in the country table?"
+    assert standalone("And how big is that country?", previous, "Copenhagen.") == (
+        "And how big is Denmark?"
+    )
+
+
+def test_the_x_one_is_the_item_of_the_previous_answer_holding_x() -> None:
+    previous = "Which priority areas did Lithuania choose?"
+    answer = "Six: energy and environment; health technologies and biotechnologies; transport."
+    assert standalone("What falls under the health one?", previous, answer) == (
+        "What falls under health technologies and biotechnologies?"
+    )
+    # No item, or two items, holding the word: left for the other rewrites.
+    assert standalone("What falls under the water one?", previous, answer) == (
+        "What falls under the water one?"
+    )
