@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from assistant.answer.answer_types import comparison_parts
 from assistant.answer.composer import refusal
 from assistant.answer.explain import explain_trace
 from assistant.answer.followup import rewrite
@@ -49,6 +50,8 @@ from assistant.types import (
 log = logging.getLogger(__name__)
 
 MAX_CONTEXT_TURNS = 3
+SIDE_PASSAGES = 3
+"""Passages each side of a comparison adds, searched on its own (`Assistant._with_sides`)."""
 _PIECE = re.compile(r"\S+\s*")
 WORDS_PER_DELTA = 3
 
@@ -226,12 +229,35 @@ class Assistant:
                 own, hits = self._search(searched, (), filters, top_k, written)
             else:
                 own, hits = self._search(question, history, filters, top_k, written)
+        sides = comparison_parts(searched) if written == "en" else []
+        if sides:
+            hits = self._with_sides(hits, sides, filters, written)
         unknown = self.lexical.unknown_terms(searched) if self._uses_lexical else []
         gap = self.lexical.coverage_gap(searched, [h.chunk for h in hits[:3]])
         # Read in the language the question is written in (a requested language words the
         # answer; it does not make an English question a French one).
         reading = replace(self._scorer.read(searched, own, hits, written), language=asked)
         return Read(reading, unknown, gap, searched, asked)
+
+    def _with_sides(
+        self,
+        hits: list[ScoredChunk],
+        sides: Sequence[str],
+        filters: Filters | None,
+        written: str,
+    ) -> list[ScoredChunk]:
+        """A comparison's passages and, after them, the best few of each side searched on its
+        own ("…, Estonia?", "…, Lithuania?"): each side's evidence may sit where the whole
+        question does not reach."""
+        seen = {h.chunk.id for h in hits}
+        out = list(hits)
+        for side in sides:
+            _, found = self._search(side, (), filters, SIDE_PASSAGES, written)
+            for hit in found[:SIDE_PASSAGES]:
+                if hit.chunk.id not in seen:
+                    seen.add(hit.chunk.id)
+                    out.append(replace(hit, rank=len(out)))
+        return out
 
     def _verified(self, answer: Answer, hits: Sequence[ScoredChunk]) -> Answer:
         """An extractive answer after citation verification."""

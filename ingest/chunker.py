@@ -21,6 +21,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from assistant.text import DO, DONT, LIST_MARKER
 from assistant.types import Chunk, PageStarts
 from ingest.documents import LoadedDocument, Section
+from ingest.outline import outline_sections
 
 _TABLE_ROW = re.compile(r"^\s*\|")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
@@ -33,7 +34,9 @@ _SENTENCE_END = re.compile(r"[.!?:;…]['\")\]]?$")
 # are file names replaced).
 # 6: tables from pdfplumber as Markdown rows; lists kept with their lead-ins across page breaks
 # and chunks; more bullet glyphs; a page per line of a chunk.
-CHUNKER_VERSION = "6"
+# 7: a numbered heading's numbered sub-headings listed under it, as a section of its own
+# (`ingest.outline`).
+CHUNKER_VERSION = "7"
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ class StructuredChunker:
     def chunk(self, doc: LoadedDocument, source_path: str) -> list[Chunk]:
         """All chunks of a document, numbered in reading order."""
         texts: list[tuple[Section, list[Piece]]] = []
-        for section in doc.sections:
+        for section in [*doc.sections, *outline_sections(doc.sections)]:
             texts.extend((section, pieces) for pieces in self._pack(split_blocks(section.text)))
         chunks = []
         for position, (section, pieces) in enumerate(texts):

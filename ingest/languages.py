@@ -1,9 +1,12 @@
 """Passages' languages, filled in from their text.
 
 A document's language is its front matter's (or PDF metadata's) when given, else the language
-most of its text is in. Each chunk carries its own language when the detector is sure of it (an
-English strategy with a Dutch annex has Dutch chunks), else the document's. Reading uses it to
-choose the model a question–passage pair is scored with (`assistant.answer.scoring`).
+most of its text is in. Each chunk carries the language most of its sentences are in (weighted
+by length, each sentence counted when the detector is sure of it): an English strategy with a
+Dutch annex has Dutch chunks, while an English reference list citing Estonian titles stays
+English (detected whole, such a chunk read as Estonian); with no sure sentence, the document's.
+Reading uses it to choose the model a question–passage pair is scored with
+(`assistant.answer.scoring`), and answers to say which language their quotes are in.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.language import LanguageDetector, normalise
+from assistant.text import split_units
 from assistant.types import Chunk
 
 
@@ -19,7 +23,7 @@ def with_languages(chunks: Sequence[Chunk], detector: LanguageDetector) -> list[
     """`chunks` with `language` set on each (see the module's docstring)."""
     if not chunks:
         return []
-    own = [detector.code(c.text) for c in chunks]
+    own = [detector.dominant(split_units(c.text)) for c in chunks]
     declared = normalise(chunks[0].language) or chunks[0].language
     document = declared or detector.dominant(c.text for c in chunks)
     return [replace(c, language=code or document) for c, code in zip(chunks, own, strict=True)]

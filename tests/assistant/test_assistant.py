@@ -169,3 +169,19 @@ def test_a_yes_no_question_about_membership_is_answered_from_the_list(indexed: S
     located = assistant.answer("Is Aviation Valley in Spain?")
     assert located.answer == "Aviation Valley is located in south-eastern Poland [1]."
     assert located.note == "" and located.citations[0].doc_id == "aviation-valley-poland"
+
+
+@pytest.mark.integration
+def test_a_comparison_reads_each_side_and_cites_both(indexed: Stack) -> None:
+    answer = indexed.container.assistant.answer(
+        "Which came first, the Strasbourg C2Lab or the Clusters meet Regions event in Chişinău?",
+        explain=True,
+    )
+    assert "25-26 September 2023" in answer.answer and "10-11 October 2024" in answer.answer
+    assert answer.explain is not None
+    parts = [p["part"] for p in answer.explain["reading"]["parts"]]
+    assert parts == [
+        "Which came first, the Strasbourg C2Lab?",
+        "Which came first, the Clusters meet Regions event in Chişinău?",
+    ]
+    assert len({c.doc_id for c in answer.citations}) >= 2
