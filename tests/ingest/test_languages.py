@@ -5,21 +5,13 @@ import pytest
 from assistant.language import detector
 from assistant.types import Chunk
 from ingest.languages import with_languages
+from tests.factories import chunk
 
 pytestmark = pytest.mark.unit
 
 
 def _chunk(text: str, position: int) -> Chunk:
-    return Chunk(
-        id=f"d:{position}",
-        text=text,
-        doc_id="d",
-        title="D",
-        doc_type="policy_guide",
-        source="S",
-        source_path="d.pdf",
-        position=position,
-    )
+    return chunk(text, position, source_path="d.pdf")
 
 
 def test_a_chunk_is_in_the_language_most_of_its_sentences_are_in() -> None:

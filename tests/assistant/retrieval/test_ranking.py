@@ -9,7 +9,8 @@ import pytest
 from assistant.container import Container
 from assistant.retrieval.ranking import PassThroughRanker, ReaderRanker
 from assistant.settings import Settings
-from assistant.types import Chunk, ScoredChunk
+from assistant.types import ScoredChunk
+from tests.factories import chunk
 
 pytestmark = pytest.mark.unit
 
@@ -31,17 +32,7 @@ class BudgetReader:
 
 
 def hit(text: str, score: float, rank: int) -> ScoredChunk:
-    chunk = Chunk(
-        id=f"c{rank}",
-        text=text,
-        doc_id="d",
-        title="Doc",
-        doc_type="policy_guide",
-        source="s",
-        source_path="x.md",
-        position=rank,
-    )
-    return ScoredChunk(chunk, score, rank)
+    return ScoredChunk(chunk(text, rank, id=f"c{rank}", title="Doc"), score, rank)
 
 
 def test_reader_ranker_brings_up_the_passage_that_answers() -> None:

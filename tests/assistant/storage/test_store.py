@@ -9,23 +9,12 @@ from assistant.settings import ChromaSettings
 from assistant.storage.store import ChunkStore, build_where, read_again_once
 from assistant.types import Chunk
 from tests.conftest import make_settings
+from tests.factories import chunk
 
 
 def _chunks(n: int) -> list[Chunk]:
     """`n` chunks of one document, ids `d:0` … `d:{n-1}`."""
-    return [
-        Chunk(
-            id=f"d:{i}",
-            text=f"text {i}",
-            doc_id="d",
-            title="D",
-            doc_type="other",
-            source="test",
-            source_path="d.md",
-            position=i,
-        )
-        for i in range(n)
-    ]
+    return [chunk(f"text {i}", i) for i in range(n)]
 
 
 def _random_vectors(n: int, seed: int = 7) -> np.ndarray:
@@ -145,9 +134,9 @@ def test_reads_from_a_chroma_server_go_on_after_it_restarts(tmp_path: Path) -> N
             update={"chroma": ChromaSettings(mode="http", port=port)}
         )
         store = ChunkStore(settings)
-        chunk = Chunk("c1", "Clusters grow.", "doc", "Doc", "other", "test", "doc.md", 0)
+        one = chunk("Clusters grow.", doc_id="doc", id="c1", title="Doc")
         vector = np.ones(384, dtype=np.float32) / np.sqrt(384)
-        store.upsert([chunk], vector[None, :])
+        store.upsert([one], vector[None, :])
         assert store.count() == 1
         server.stop()
         server.start()
