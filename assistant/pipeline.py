@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answer.answer_types import comparison_parts
+from assistant.answer.answer_types import comparison_parts, mentions, side_items
 from assistant.answer.composer import refusal
 from assistant.answer.explain import explain_trace
 from assistant.answer.followup import rewrite
@@ -247,11 +247,14 @@ class Assistant:
         written: str,
     ) -> list[ScoredChunk]:
         """A comparison's passages and, after them, the best few of each side searched on its
-        own ("…, Estonia?", "…, Lithuania?"): each side's evidence may sit where the whole
-        question does not reach."""
+        own ("…, Estonia?", "…, Lithuania?") when no passage found for the whole question names
+        that side: its evidence may sit where the whole question does not reach."""
         seen = {h.chunk.id for h in hits}
         out = list(hits)
-        for side in sides:
+        texts = [f"{h.chunk.title} {h.chunk.section or ''} {h.chunk.text}" for h in hits]
+        for side, items in zip(sides, side_items(list(sides)), strict=True):
+            if not items or any(mentions(items, text) for text in texts):
+                continue
             _, found = self._search(side, (), filters, SIDE_PASSAGES, written)
             for hit in found[:SIDE_PASSAGES]:
                 if hit.chunk.id not in seen:

@@ -209,6 +209,16 @@ def comparison_parts(question: str) -> list[str]:
     return []
 
 
+def side_items(parts: list[str]) -> list[frozenset[str]]:
+    """For a comparison's parts (`comparison_parts`), the words naming each side: those of its
+    part that the other part lacks ("Estonia" against "Lithuania")."""
+    words = [_content_words(part) for part in parts]
+    return [
+        frozenset(own - set().union(*(w for j, w in enumerate(words) if j != i)))
+        for i, own in enumerate(words)
+    ]
+
+
 def compared_sides(question: str) -> list[frozenset[str]]:
     """For a comparison, the words naming each side only ("Matchmaking Events" against
     "Clusters meet Regions"); an empty list for any other question."""

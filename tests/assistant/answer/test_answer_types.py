@@ -10,6 +10,7 @@ from assistant.answer.answer_types import (
     mentions,
     missing_types,
     question_parts,
+    side_items,
 )
 
 pytestmark = pytest.mark.unit
@@ -128,3 +129,8 @@ def test_question_parts(question: str, parts: list[str]) -> None:
 )  # fmt: skip
 def test_comparison_parts(question: str, parts: list[str]) -> None:
     assert comparison_parts(question) == parts
+
+
+def test_the_words_naming_each_side() -> None:
+    parts = comparison_parts("Which reported the higher R&D intensity, Estonia or Lithuania?")
+    assert side_items(parts) == [frozenset({"estonia"}), frozenset({"lithuania"})]
