@@ -1,10 +1,10 @@
 """Passages' languages, filled in from their text.
 
 A document's language is its front matter's (or PDF metadata's) when given, else the language
-most of its text is in. Each chunk carries the language most of its sentences are in (weighted
-by length, each sentence counted when the detector is sure of it): an English strategy with a
-Dutch annex has Dutch chunks, while an English reference list citing Estonian titles stays
-English (detected whole, such a chunk read as Estonian); with no sure sentence, the document's.
+most of its text is in. Each chunk carries the language most of its units (sentences, list
+items) are in, weighted by length, each unit counted when the detector is sure of it: an English
+strategy with a Dutch annex has Dutch chunks, and a chunk's language follows most of its text
+rather than the detector's verdict on the whole; with no sure unit, the document's.
 Reading uses it to choose the model a question–passage pair is scored with
 (`assistant.answer.scoring`), and answers to say which language their quotes are in.
 """
