@@ -251,7 +251,7 @@ class Assistant:
         that side: its evidence may sit where the whole question does not reach."""
         seen = {h.chunk.id for h in hits}
         out = list(hits)
-        texts = [f"{h.chunk.title} {h.chunk.section or ''} {h.chunk.text}" for h in hits]
+        texts = [h.chunk.embedding_text for h in hits]
         for side, items in zip(sides, side_items(list(sides)), strict=True):
             if not items or any(mentions(items, text) for text in texts):
                 continue

@@ -190,23 +190,19 @@ def comparison_parts(question: str) -> list[str]:
     side replaces as many words before the connective as it has, never reaching back past a
     comma or colon ("Which is older, the Northern strategy or the Western one?"). [] for any
     other question."""
-    if not compared_sides(question):
+    split = _at_connective(question) if compared_sides(question) else None
+    if split is None:
         return []
-    for connective in _CONNECTIVES:
-        match = connective.search(question)
-        if not match:
-            continue
-        left = question[: match.start()].rstrip(" ,")
-        right = question[match.end() :].strip().rstrip("?").strip()
-        if not left or not right:
-            return []
-        breaks = list(_CLAUSE_BREAK.finditer(left))
-        head = left[: breaks[-1].end()] if breaks else ""
-        tail = left[len(head) :].split()
-        keep = tail[: max(0, len(tail) - len(right.split()))]
-        second = " ".join([head.rstrip(), *keep, right]).strip()
-        return [f"{left}?", f"{second}?"]
-    return []
+    left = split[0].rstrip(" ,")
+    right = split[1].strip().rstrip("?").strip()
+    if not left or not right:
+        return []
+    breaks = list(_CLAUSE_BREAK.finditer(left))
+    head = left[: breaks[-1].end()] if breaks else ""
+    tail = left[len(head) :].split()
+    keep = tail[: max(0, len(tail) - len(right.split()))]
+    second = " ".join([head.rstrip(), *keep, right]).strip()
+    return [f"{left}?", f"{second}?"]
 
 
 def side_items(parts: list[str]) -> list[frozenset[str]]:
@@ -224,13 +220,22 @@ def compared_sides(question: str) -> list[frozenset[str]]:
     "Clusters meet Regions"); an empty list for any other question."""
     if not (_COMPARISON.search(question) or _ALTERNATIVES.search(question)):
         return []
+    split = _at_connective(question)
+    if split is None:
+        return []
+    left, right = (_content_words(p) for p in split)
+    sides = [frozenset(left - right), frozenset(right - left)]
+    return sides if all(sides) else []
+
+
+def _at_connective(question: str) -> tuple[str, str] | None:
+    """`question` before and after the first of `_CONNECTIVES` it holds (in their order of
+    precedence); None without one."""
     for connective in _CONNECTIVES:
-        parts = connective.split(question, maxsplit=1)
-        if len(parts) == 2:
-            left, right = (_content_words(p) for p in parts)
-            sides = [frozenset(left - right), frozenset(right - left)]
-            return sides if all(sides) else []
-    return []
+        match = connective.search(question)
+        if match:
+            return question[: match.start()], question[match.end() :]
+    return None
 
 
 def mentions(side: frozenset[str], text: str) -> bool:
